@@ -41,7 +41,9 @@ class _Timeout(Exception):
 
 def _with_budget(fn, seconds):
     """Run ``fn()``; give up after ``seconds`` (only in the main thread, where signals work)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
         return None
 
     def on_alarm(signum, frame):
@@ -124,7 +126,10 @@ def prove_equal(a, b, rng=None):
     a = a.as_explicit() if isinstance(a, sp.MatrixExpr) else a
     b = b.as_explicit() if isinstance(b, sp.MatrixExpr) else b
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
-        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+        if (
+            not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase))
+            or a.shape != b.shape
+        ):
             return "failed"
         levels = [prove_equal(x, y, rng) for x, y in zip(a, b, strict=True)]
         return min(levels, key=_LEVELS.index, default="symbolic")
@@ -347,7 +352,10 @@ class Derivation:
         """One line of Markdown saying how this derivation was verified."""
         r = self.report
         mark = "✔" if r.ok else "✘"
-        parts = [f"{mark} **{r.level}**" + (" (every step reduced to zero by SymPy)" if r.level == "symbolic" else "")]
+        parts = [
+            f"{mark} **{r.level}**"
+            + (" (every step reduced to zero by SymPy)" if r.level == "symbolic" else "")
+        ]
         for t in self.ties:
             s = f"`{t.label}` agrees to {t.err_numnet:.1e}"
             if t.err_fd is not None:

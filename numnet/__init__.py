@@ -4,6 +4,7 @@ Rows are samples: dense inputs are ``(N, features)``, images ``(N, C, H, W)``. L
 behave like their PyTorch namesakes; each ``backward`` is derived and checked in ``derivations/``.
 """
 
+# Core: modules, dense layers, activations, MSE, gradient checking.
 from numnet import init
 from numnet.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from numnet.gradcheck import gradcheck, numerical_gradient, relative_error
@@ -12,22 +13,12 @@ from numnet.losses import Loss, MSELoss
 from numnet.module import Module, Parameter, Sequential
 from numnet.random import manual_seed
 
-__version__ = "0.1.0"
+# Softmax and classification losses.
 
-__all__ = [
-    "LeakyReLU",
-    "Linear",
-    "Loss",
-    "MSELoss",
-    "Module",
-    "Parameter",
-    "ReLU",
-    "Sequential",
-    "Sigmoid",
-    "Tanh",
-    "gradcheck",
-    "init",
-    "manual_seed",
-    "numerical_gradient",
-    "relative_error",
-]
+# Convolution and pooling.
+
+# Optimisers, schedules, training, metrics, data.
+
+# Regularisation.
+
+__version__ = "0.1.0"

@@ -28,7 +28,11 @@ class Parameter:
 
     def accumulate(self, g):
         """Add ``g`` to ``grad`` (resetting ``grad`` if ``data`` changed shape or dtype)."""
-        if self.grad is None or self.grad.shape != self.data.shape or self.grad.dtype != self.data.dtype:
+        if (
+            self.grad is None
+            or self.grad.shape != self.data.shape
+            or self.grad.dtype != self.data.dtype
+        ):
             self.grad = np.zeros_like(self.data)
         self.grad += g
 
