@@ -68,6 +68,8 @@ def concrete(e):
     """
     if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
         e = e.as_explicit()
+    if isinstance(e, sp.MatrixBase):
+        return e.applyfunc(concrete)
     return e.rewrite("numeric").doit() if hasattr(e, "rewrite") else e
 
 
