@@ -107,7 +107,7 @@ def _is_zero_numeric(a, b, rng, points=20):
     """Compare ``a`` and ``b`` at random points; ``None`` if they cannot be evaluated."""
     a, b = concrete(a), concrete(b)
     d = sp.Matrix([a - b]) if not isinstance(a, sp.MatrixBase) else a - b
-    syms = sorted(d.free_symbols, key=str)
+    syms = sorted(d.free_symbols | sp.sympify(a).free_symbols, key=str)
     if d.atoms(sp.core.function.AppliedUndef):
         return None  # an undefined function (such as g) has no numbers
     f = sp.lambdify(syms, d, "numpy")
