@@ -19,6 +19,24 @@ __all__ = ["Derivation", "derivation", "get", "names", "prove_equal"]
 
 _BUILDERS = {}
 
+#: Modules in the order the book teaches them; any other module follows alphabetically.
+BOOK_ORDER = [
+    "activations",
+    "dense",
+    "mse",
+    "softmax",
+    "classification_losses",
+    "finite_differences",
+    "initialisation",
+    "momentum",
+    "penalties",
+    "dropout",
+    "batchnorm",
+    "convolution",
+    "pooling",
+    "conv_backward",
+]
+
 
 def derivation(builder):
     """Register ``builder`` (a function returning a :class:`Derivation`) under its name."""
@@ -28,14 +46,21 @@ def derivation(builder):
 
 @functools.cache
 def _discover():
-    for info in pkgutil.iter_modules(__path__):
-        if info.name not in {"core", "__main__"} and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    found = [m.name for m in pkgutil.iter_modules(__path__)]
+    found = [
+        m
+        for m in found
+        if m not in {"core", "functions", "ties", "__main__"} and not m.startswith("_")
+    ]
+    for name in sorted(
+        found, key=lambda m: (BOOK_ORDER.index(m) if m in BOOK_ORDER else len(BOOK_ORDER), m)
+    ):
+        importlib.import_module(f"{__name__}.{name}")
     return True
 
 
 def names():
-    """Names of all derivations, grouped by module in alphabetical order."""
+    """Names of all derivations, grouped by module in the book's order."""
     _discover()
     return list(_BUILDERS)
 

@@ -8,6 +8,7 @@ import sys
 import time
 
 import derivations
+from derivations.core import Report
 
 
 def table(reports):
@@ -43,7 +44,10 @@ def main(argv=None):
     reports = []
     for name in names:
         t0 = time.perf_counter()
-        report = derivations.get(name).check()
+        try:
+            report = derivations.get(name).check()
+        except Exception as err:  # a derivation that cannot even be built is a failure row
+            report = Report(name, "failed", None, None, 0.0, [f"{type(err).__name__}: {err}"])
         report.seconds = time.perf_counter() - t0  # include the build, not only the check
         reports.append(report)
         print(table([report]).splitlines()[-1] if reports[1:] else table([report]), flush=True)

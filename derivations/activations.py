@@ -22,14 +22,14 @@ def sigmoid():
     d = Derivation(
         "sigmoid",
         "Sigmoid: σ'(x) = σ(x)(1 − σ(x))",
-        "Differentiate σ(x) = 1/(1 + e^(−x)) and write the result in terms of σ itself, "
+        "Differentiate σ(x) = 1/(1 + e⁻ˣ) and write the result in terms of σ itself, "
         "so that backward can reuse the output saved by forward.",
     )
     s = 1 / (1 + sp.exp(-x))
     claim = d.chain(
         (sp.Derivative(s, x), "definition of σ"),
-        (sp.exp(-x) / (1 + sp.exp(-x)) ** 2, "chain rule on (1 + e^(−x))^(−1)"),
-        (sp.Mul(s, 1 - s, evaluate=False), "e^(−x)/(1 + e^(−x)) = 1 − 1/(1 + e^(−x))"),
+        (sp.exp(-x) / (1 + sp.exp(-x)) ** 2, "chain rule on (1 + e⁻ˣ)⁻¹"),
+        (sp.Mul(s, 1 - s, evaluate=False), "e⁻ˣ/(1 + e⁻ˣ) = 1 − 1/(1 + e⁻ˣ)"),
         (sigma(x) * (1 - sigma(x)), "name it: σ(x)(1 − σ(x))"),
         lhs=r"\sigma'(x)",
     )
@@ -55,10 +55,15 @@ def sigmoid_max_slope():
         (quarter - (u - half) ** 2, "complete the square"),
         lhs=r"\sigma'(x)",
     )
-    d.fact(quarter - (u - half) ** 2 <= quarter, "a square is never negative, so σ' ≤ 1/4")
+    d.fact(
+        quarter - (u - half) ** 2 <= quarter,
+        "a square is never negative",
+        tex=r"\sigma'(x) = \tfrac14 - \left(u - \tfrac12\right)^2 \le \tfrac14",
+    )
     d.fact(
         sp.Eq((1 / (1 + sp.exp(-x))).subs(x, 0), half),
-        "σ(0) = 1/2, so the bound is reached at x = 0",
+        "so the bound is reached where σ(x) = 1/2, at x = 0",
+        tex=r"\sigma(0) = \tfrac{1}{1 + e^{0}} = \tfrac12",
     )
     return d
 
@@ -90,13 +95,13 @@ def tanh_is_scaled_sigmoid():
     d.chain(
         (sp.tanh(x), "definition"),
         ((sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), "in exponentials"),
-        ((1 - sp.exp(-2 * x)) / (1 + sp.exp(-2 * x)), "divide by e^x"),
-        (2 / (1 + sp.exp(-2 * x)) - 1, "1 − e^(−2x) = 2 − (1 + e^(−2x))"),
+        ((1 - sp.exp(-2 * x)) / (1 + sp.exp(-2 * x)), "divide by eˣ"),
+        (2 / (1 + sp.exp(-2 * x)) - 1, "1 − e⁻²ˣ = 2 − (1 + e⁻²ˣ)"),
         (2 * sigma(2 * x) - 1, "recognise σ(2x)"),
         lhs=r"\tanh(x)",
     )
-    d.fact(sp.Eq(sp.limit(sp.tanh(x), x, sp.oo), 1), "tanh → 1 as x → ∞")
-    d.fact(sp.Eq(sp.limit(sp.tanh(x), x, -sp.oo), -1), "tanh → −1 as x → −∞")
+    d.fact(sp.Eq(sp.Limit(sp.tanh(x), x, sp.oo), 1), "tanh → 1 as x → ∞")
+    d.fact(sp.Eq(sp.Limit(sp.tanh(x), x, -sp.oo), -1), "tanh → −1 as x → −∞")
     d.fact(
         sp.Eq(sp.diff(sp.tanh(x), x).subs(x, 0), 4 * sp.diff(1 / (1 + sp.exp(-x)), x).subs(x, 0)),
         "tanh'(0) = 1 is four times σ'(0) = 1/4: the real reason tanh trains faster",

@@ -259,7 +259,13 @@ class Derivation:
         return chain.claim
 
     def fact(self, statement, why, tex=None):
-        """Add a statement that SymPy must evaluate to ``True``."""
+        """Add a statement that SymPy must evaluate to ``True``.
+
+        SymPy often evaluates a statement as soon as it is built (``σ(0) = 1/2`` becomes
+        ``True``); then ``tex`` must say what was stated, or the book would print "True".
+        """
+        if tex is None and (statement is True or statement is sp.true):
+            raise ValueError(f"fact {why!r}: the statement is already True; pass tex= to show it")
         self.facts.append(Fact(statement, why, tex))
 
     def tie(self, claim, inputs, numnet, label, *, loss=None, wrt=None, sample=None):

@@ -48,8 +48,8 @@ Xs, Ws, bs, Ds = (
     entries("b", 1, O),
     entries(r"\delta", N, O),
 )
-ENV = {X: Xs, W: Ws, b: bs, D: Ds}
-ONES = sp.OneMatrix(N, 1)
+ONES = sp.MatrixSymbol(r"\mathbf{1}", N, 1)  # a column of ones: 1b adds b to every row
+ENV = {X: Xs, W: Ws, b: bs, D: Ds, ONES: sp.ones(N, 1)}
 
 
 @derivation
@@ -217,5 +217,36 @@ def two_layer_backprop():
         "Sequential(Linear, Sigmoid, Linear) + MSELoss",
         loss=lambda v: run(v)[2],
         wrt=list(W1s),
+    )
+    return d
+
+
+@derivation
+def column_convention():
+    d = Derivation(
+        "column_convention",
+        "The column convention A = W·X is the transpose of the row convention Y = XW + b",
+        "Many courses (and the reports) store samples as columns: X_c = Xᵀ (features × N) and "
+        "W_c = Wᵀ (out × in). Transposing Y = XW + 1b gives their forward pass, and transposing "
+        "∂L/∂W = Xᵀδ gives their gradient δ_c X_cᵀ with δ_c = δᵀ.",
+    )
+    Xc, Wc, bc, Dc = (
+        sp.MatrixSymbol("X_c", I, N),
+        sp.MatrixSymbol("W_c", O, I),
+        sp.MatrixSymbol("b_c", O, 1),
+        sp.MatrixSymbol(r"\delta_c", O, N),
+    )
+    env = {**ENV, Xc: Xs.T, Wc: Ws.T, bc: bs.T, Dc: Ds.T}
+    d.chain(
+        shown_as(sp.Transpose(X * W + ONES * b), env, "transpose the row-convention forward pass"),
+        shown_as(W.T * X.T + b.T * ONES.T, env, "(AB)ᵀ = BᵀAᵀ"),
+        shown_as(Wc * Xc + bc * ONES.T, env, "rename: W_c = Wᵀ, X_c = Xᵀ, b_c = bᵀ"),
+        lhs=r"Y^{T}",
+    )
+    d.chain(
+        shown_as(sp.Transpose(X.T * D), env, "transpose the row-convention gradient"),
+        shown_as(D.T * X, env, "(AB)ᵀ = BᵀAᵀ"),
+        shown_as(Dc * Xc.T, env, "rename: δ_c = δᵀ, X_c = Xᵀ"),
+        lhs=r"\left(\frac{\partial L}{\partial W}\right)^{T} = \frac{\partial L}{\partial W_c}",
     )
     return d
