@@ -52,7 +52,7 @@ def main(argv=None):
         reports.append(report)
         print(table([report]).splitlines()[-1] if reports[1:] else table([report]), flush=True)
     failed = [r.name for r in reports if not r.ok]
-    levels = {lvl: sum(r.level == lvl for r in reports) for lvl in ("symbolic", "numeric")}
+    levels = {lvl: sum(r.ok and r.level == lvl for r in reports) for lvl in ("symbolic", "numeric")}
     print(
         f"\n{len(reports) - len(failed)} passed, {len(failed)} failed "
         f"({levels['symbolic']} symbolic, {levels['numeric']} numeric) "
