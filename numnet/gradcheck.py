@@ -11,20 +11,45 @@ import numpy as np
 from numnet.random import get_rng
 
 
-def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar function ``f()`` with respect to array ``x``.
+def numerical_gradient(f, x, h=1e-6, method="central"):
+    """Finite-difference gradient of the scalar function ``f()`` with respect to array ``x``.
 
     ``x`` is perturbed in place, one entry at a time, and restored; ``f`` takes no arguments
     so that it can read ``x`` through a closure (or a layer's parameter).
+
+    Parameters
+    ----------
+    f : callable () -> float
+    x : ndarray, any shape, float
+    h : float
+        The step, ``> 0``.
+    method : {"central", "forward"}
+        ``(f(x + h) − f(x − h)) / 2h`` (error ``O(h²)``) or ``(f(x + h) − f(x)) / h``
+        (error ``O(h)``); derived in ``derivations/finite_differences.py``.
+
+    Returns
+    -------
+    ndarray of float64, shape of ``x``
     """
+    if method not in ("central", "forward"):
+        raise ValueError(
+            f"numerical_gradient: method must be 'central' or 'forward', got {method!r}"
+        )
+    if not (np.isfinite(h) and h > 0):
+        raise ValueError(f"numerical_gradient: h must be finite and > 0, got {h!r}")
     grad = np.zeros(x.shape, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
         raise ValueError("numerical_gradient: x must be contiguous so it can be perturbed in place")
+    base = f() if method == "forward" else None
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + h
         up = f()
+        if method == "forward":
+            flat[i] = old
+            gflat[i] = (up - base) / h
+            continue
         flat[i] = old - h
         down = f()
         flat[i] = old

@@ -1,0 +1,106 @@
+"""Softmax, log-softmax and log-sum-exp, computed without overflow.
+
+All three shift the logits by their maximum first: ``softmax(z − m) = softmax(z)`` for any
+constant ``m`` (``derivations/softmax.py::softmax_shift_invariance``), and with ``m = max(z)``
+every exponent is ``≤ 0``, so ``exp`` never overflows and the largest term is exactly 1, so the
+sum is never 0 and its log is never ``−inf``. Logits of ±1e4 (or ±1e300) give finite results
+without a warning.
+"""
+
+import numpy as np
+
+from numnet.module import Module
+
+
+def _shifted(z, axis):
+    """``z − max(z)`` along ``axis`` (every entry ``≤ 0``, the largest exactly 0)."""
+    return z - z.max(axis=axis, keepdims=True)
+
+
+def logsumexp(z, axis=-1, keepdims=False):
+    """``log Σ_j exp(z_j)`` along ``axis``, as ``m + log Σ_j exp(z_j − m)`` with ``m = max z``.
+
+    Parameters
+    ----------
+    z : ndarray, shape (..., K, ...)
+        Finite float values (not validated here; the layers and losses validate their inputs).
+    axis : int, default -1
+    keepdims : bool, default False
+
+    Returns
+    -------
+    ndarray
+        ``z``'s shape without ``axis`` (or with size 1 there if ``keepdims``).
+
+    Notes
+    -----
+    Derived in ``derivations/softmax.py::log_sum_exp_stable``.
+    """
+    z = np.asarray(z)
+    m = z.max(axis=axis, keepdims=True)
+    out = m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def log_softmax(z, axis=-1):
+    """``log softmax(z) = (z − m) − log Σ_j exp(z_j − m)`` with ``m = max z``; same shape as ``z``.
+
+    Never ``−inf`` for finite ``z``: a logit 2e4 below the largest gives ``−2e4``, where
+    ``log(softmax(z))`` would give ``log(0) = −inf``.
+    """
+    shifted = _shifted(np.asarray(z), axis)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(z, axis=-1):
+    """``exp(z_i − m) / Σ_j exp(z_j − m)`` with ``m = max z``; same shape as ``z``.
+
+    Each entry lies in ``[0, 1]`` and each slice along ``axis`` sums to 1 (an entry is exactly
+    0 only when its logit is ~745 or more below the largest, where ``exp`` underflows).
+    """
+    e = np.exp(_shifted(np.asarray(z), axis))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+class Softmax(Module):
+    """``p = softmax(z)`` along ``axis`` (default: the last, one row of class scores per sample).
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis that sums to 1. PyTorch calls it ``dim``.
+
+    Notes
+    -----
+    The Jacobian of one slice is ``∂p_i/∂z_j = p_i (δ_ij − p_j)``, i.e. ``diag(p) − p pᵀ``
+    (``derivations/softmax.py::softmax_jacobian``). ``backward`` never forms this ``K × K``
+    matrix: it is symmetric, so ``dz = Jᵀ dy = J dy = p ⊙ (dy − Σ_j p_j dy_j)``, which costs
+    ``O(K)`` per sample instead of ``O(K²)``.
+
+    Before a loss, prefer ``CrossEntropyLoss`` on the logits: it fuses softmax and the log
+    (``dL/dz = p − y``) and stays exact where ``log(p)`` would underflow.
+    """
+
+    def __init__(self, axis=-1):
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"Softmax: axis must be an int, got {axis!r}")
+        self.axis = int(axis)
+
+    def forward(self, x):
+        """``x``: any shape with at least one axis -> ``p``: same shape, summing to 1 along ``axis``."""
+        x = self._check_input(x)
+        if not -x.ndim <= self.axis < x.ndim:
+            raise ValueError(
+                f"Softmax: axis {self.axis} is out of range for an input with {x.ndim} dimensions"
+            )
+        y = softmax(x, self.axis)
+        self._remember(y=y)
+        return y
+
+    def backward(self, dy):
+        """``dy``: shape of ``p`` -> ``dx = p ⊙ (dy − Σ p ⊙ dy)``: same shape."""
+        p = self._recall(dy)["y"]
+        return p * (dy - (p * dy).sum(axis=self.axis, keepdims=True))
+
+    def extra_repr(self):
+        return f"axis={self.axis}"

@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from naive_conv import maxpool2d_backward, maxpool2d_forward
+
+import numnet
+
+
+@st.composite
+def pool_cases(draw):
+    """Random windows: square or not, overlapping (stride < kernel), tiling, or with gaps."""
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    h, w = draw(st.integers(kh, 9)), draw(st.integers(kw, 9))
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return (n, c, h, w), (kh, kw), (sh, sw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pool_cases(), st.integers(0, 2**16), st.booleans())
+def test_fast_matches_naive_loops(case, seed, integer_values):
+    """Also with small integers, so that windows often hold tied maxima."""
+    shape, k, s = case
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 3, size=shape).astype(float) if integer_values else rng.normal(size=shape)
+    pool = numnet.MaxPool2d(k, s)
+    y = pool(x)
+    np.testing.assert_array_equal(y, maxpool2d_forward(x, k, s))
+    dy = rng.normal(size=y.shape)
+    np.testing.assert_allclose(pool.backward(dy), maxpool2d_backward(x, dy, k, s), rtol=1e-14)
+
+
+@settings(max_examples=10, deadline=None)
+@given(pool_cases(), st.integers(0, 2**16))
+def test_gradcheck_random_shapes(case, seed):
+    shape, k, s = case
+    x = np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) / 7.0  # distinct
+    result = numnet.gradcheck(numnet.MaxPool2d(k, s), x)
+    assert result.ok, result
+
+
+def test_tie_goes_to_the_first_maximum_in_row_major_order():
+    x = np.array([[[[1.0, 3.0, 5.0, 0.0], [3.0, 2.0, 5.0, 5.0]]]])  # windows: 3 at (0,1),(1,0)
+    pool = numnet.MaxPool2d(2)
+    np.testing.assert_array_equal(pool(x), [[[[3.0, 5.0]]]])
+    dx = pool.backward(np.array([[[[10.0, 20.0]]]]))
+    np.testing.assert_array_equal(dx, [[[[0.0, 10.0, 20.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+
+
+def test_overlapping_windows_accumulate():
+    """A 3×3 input whose centre is the maximum of all four 2×2 windows (stride 1)."""
+    x = np.array([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]])
+    pool = numnet.MaxPool2d(2, stride=1)
+    np.testing.assert_array_equal(pool(x), np.full((1, 1, 2, 2), 9.0))
+    dx = pool.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+    expected = np.zeros((1, 1, 3, 3))
+    expected[0, 0, 1, 1] = 10.0
+    np.testing.assert_array_equal(dx, expected)
+
+
+def test_stride_defaults_to_kernel_size_and_edges_are_dropped(rng):
+    pool = numnet.MaxPool2d((2, 3))
+    assert pool.stride == (2, 3)
+    x = rng.normal(size=(2, 3, 5, 7))
+    y = pool(x)
+    assert y.shape == (2, 3, 2, 2)
+    dx = pool.backward(np.ones_like(y))
+    assert not dx[:, :, 4, :].any() and not dx[:, :, :, 6].any()  # rows/cols in no window
+    assert dx.sum() == y.size
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_and_float64(rng, dtype):
+    x = rng.normal(size=(2, 2, 6, 6)).astype(dtype)
+    pool = numnet.MaxPool2d(3, 2)
+    y = pool(x)
+    dx = pool.backward(np.ones_like(y))
+    assert y.dtype == dx.dtype == dtype
+    np.testing.assert_array_equal(y, maxpool2d_forward(x, (3, 3), (2, 2)))
+
+
+def test_the_pool_output_is_not_a_view_of_the_input(rng):
+    x = rng.normal(size=(1, 1, 4, 4))
+    y = numnet.MaxPool2d(2)(x)
+    before = y.copy()
+    x[...] = 100.0
+    np.testing.assert_array_equal(y, before)
+
+
+@pytest.mark.parametrize(
+    ("pool", "x", "message"),
+    [
+        (numnet.MaxPool2d(2), np.zeros((4, 4)), r"\(N, C, H, W\), got \(4, 4\)"),
+        (numnet.MaxPool2d(2), np.zeros((1, 4, 4)), r"got \(1, 4, 4\)"),
+        (numnet.MaxPool2d(5), np.zeros((1, 1, 4, 8)), "kernel 5×5 is larger"),
+    ],
+)
+def test_bad_input_is_a_clear_error(pool, x, message):
+    with pytest.raises(ValueError, match=message) as info:
+        pool(x)
+    assert "MaxPool2d" in str(info.value)
+
+
+def test_bad_arguments_and_backward_checks(rng):
+    for bad in (0, (2, 0), "2", (1, 2, 3)):
+        with pytest.raises(ValueError, match="MaxPool2d"):
+            numnet.MaxPool2d(bad)
+    with pytest.raises(ValueError, match="MaxPool2d: stride"):
+        numnet.MaxPool2d(2, stride=0)
+    pool = numnet.MaxPool2d(2)
+    with pytest.raises(RuntimeError, match="MaxPool2d: backward"):
+        pool.backward(np.zeros((1, 1, 2, 2)))
+    pool(rng.normal(size=(1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="MaxPool2d"):
+        pool.backward(np.zeros((1, 1, 4, 4)))
