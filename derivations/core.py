@@ -16,6 +16,7 @@ as aligned LaTeX in a notebook (``_repr_markdown_``), so the book shows what was
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -387,6 +388,24 @@ class Derivation:
         return f"<Derivation {self.name!r}: {self.title}>"
 
 
+_SUPERSCRIPT = re.compile(r"([^\s$(]+)\^\(([^()]*)\)|([^\s$(]+)\^(\w+)")
+_SUBSCRIPT = re.compile(r"(?<!\w)([^\W\d_])_(\w{1,3})(?!\w)")
+
+
 def _tex_text(s):
-    """Escape a justification for ``\\text{…}`` (inline math stays math via ``$…$``)."""
-    return s.replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
+    """A plain-text justification, ready for ``\\text{…}``.
+
+    Index notation typed in plain text becomes inline math, which MathJax typesets inside
+    ``\\text``: ``e^(z_i)`` → ``$e^{z_{i}}$``, ``δ_nk`` → ``$δ_{nk}$``; identifiers such as
+    ``l2_penalty`` are left alone.
+    """
+    s = s.replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
+
+    def subscripts(text, wrap):
+        return _SUBSCRIPT.sub(lambda m: f"{wrap}{m[1]}_{{{m[2]}}}{wrap}", text)
+
+    s = _SUPERSCRIPT.sub(
+        lambda m: f"${subscripts(m[1] or m[3], '')}^{{{subscripts(m[2] or m[4], '')}}}$", s
+    )
+    parts = re.split(r"(\$[^$]*\$)", s)
+    return "".join(p if p.startswith("$") else subscripts(p, "$") for p in parts)
