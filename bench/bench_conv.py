@@ -7,7 +7,8 @@ conv output (64, 16, 28, 28). float32 and float64. Each time is the median of ``
 runs after warm-up. The naive loops are timed on the first 4 samples and scaled to 64 (they
 are linear in the batch size); they are labelled as such. PyTorch runs in a separate process
 (``/work/torchvenv/bin/python`` or ``$TORCH_PYTHON``), never in this one: two thread pools
-on the same two cores slow each other down.
+on the same two cores slow each other down. To compare single-threaded (steadier on a busy
+machine), run with ``OPENBLAS_NUM_THREADS=1``: PyTorch is then given one thread as well.
 """
 
 import argparse
@@ -30,7 +31,9 @@ NAIVE_N = 4
 
 TORCH_SCRIPT = r"""
 import json, sys, time, torch
-repeats = int(sys.argv[1])
+repeats, threads = int(sys.argv[1]), int(sys.argv[2])
+if threads > 0:
+    torch.set_num_threads(threads)
 def median(step):
     for _ in range(3):
         step()
@@ -121,7 +124,10 @@ def torch_times(repeats):
     if not Path(python).exists():
         return None
     result = subprocess.run(
-        [python, "-c", TORCH_SCRIPT, str(repeats)], capture_output=True, text=True, check=False
+        [python, "-c", TORCH_SCRIPT, str(repeats), os.environ.get("OPENBLAS_NUM_THREADS", "0")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         print("PyTorch run failed:", result.stderr.strip().splitlines()[-1:], file=sys.stderr)
@@ -148,6 +154,8 @@ def main(argv=None):
 
     label = {"conv": "Conv2d 64×8×28×28 → 16, 3×3, p=1", "pool": "MaxPool2d 2×2 on 64×16×28×28"}
     print(f"forward + backward, median of {args.repeats} runs (ms)")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"NumPy {np.__version__}, OPENBLAS_NUM_THREADS={blas}")
     if torch:
         print(f"PyTorch {torch['version']} CPU, {torch['threads']} threads, separate process")
     header = f"{'operation':<36} {'dtype':<8} {'numnet':>8} {'naive*':>10} {'torch':>8} {'numnet/torch':>13} {'naive/numnet':>13}"

@@ -23,7 +23,9 @@ N, K = 4096, 10
 
 TORCH_SCRIPT = r"""
 import json, sys, time, torch
-repeats, n, k = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+repeats, n, k, threads = (int(a) for a in sys.argv[1:5])
+if threads:
+    torch.set_num_threads(threads)
 def median(step):
     for _ in range(10):
         step()
@@ -71,12 +73,12 @@ def time_numnet(repeats):
     return out
 
 
-def time_torch(repeats):
+def time_torch(repeats, threads):
     python = os.environ.get("TORCH_PYTHON", "/work/torchvenv/bin/python")
     if not os.path.exists(python):
         return None
     result = subprocess.run(
-        [python, "-c", TORCH_SCRIPT, str(repeats), str(N), str(K)],
+        [python, "-c", TORCH_SCRIPT, str(repeats), str(N), str(K), str(threads)],
         capture_output=True,
         text=True,
         check=True,
@@ -88,9 +90,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument(
+        "--torch-threads", type=int, default=0, help="PyTorch threads (0: its default)"
+    )
     args = parser.parse_args(argv)
     ours = time_numnet(args.repeats)
-    theirs = None if args.no_torch else time_torch(args.repeats)
+    theirs = None if args.no_torch else time_torch(args.repeats, args.torch_threads)
     print(
         f"CrossEntropyLoss forward+backward, logits ({N}, {K}), integer labels, median of "
         f"{args.repeats} runs"

@@ -6,11 +6,16 @@ ReLU, in float32 and float64.
 
     .venv/bin/python bench/bench_mlp.py                 # numnet, then torch in a subprocess
     .venv/bin/python bench/bench_mlp.py --no-torch      # numnet only
+    .venv/bin/python bench/bench_mlp.py --threads 1     # one BLAS/OpenMP thread per backend
 
 PyTorch is timed in a *separate process* (``--torch-python``, default
 ``/work/torchvenv/bin/python`` or ``$NUMNET_TORCH_PYTHON``): with both thread pools alive in one
-process on a 2-core machine each slows the other down by 10x or more. The ratio printed is
-numnet time / PyTorch time (below 1: numnet is faster). Nothing here is asserted; speed is
+process on a 2-core machine each slows the other down by 10x or more. Each backend runs in its
+own fresh process, alternating over ``--rounds`` so that a busy moment of the machine does not
+hit one backend only; the best time is reported. The ratio printed is backend time / PyTorch
+time (below 1: faster than PyTorch). The ``numpy`` column is a lean hand-written NumPy step of
+the same network (in-place updates, no input gradient for the first layer, no checks) that
+gives bit-identical parameters: what numnet could reach. Nothing here is asserted; speed is
 measured, not tested.
 """
 
@@ -78,6 +83,8 @@ def numnet_step(sizes, dtype):
 def torch_step(sizes, dtype):
     import torch
 
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     torch.manual_seed(0)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
@@ -161,7 +168,11 @@ def measure(python, backend, args):
     """Run one backend in a fresh process (its own thread pool) and return its results."""
     command = [python, __file__, "--backend", backend, "--json", "--steps", str(args.steps),
                "--repeats", str(args.repeats)]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ)
+    if args.threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(args.threads)
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -172,6 +183,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=50, help="steps per timed repeat")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each backend")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="BLAS/OpenMP threads per backend (0: default)"
+    )
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument(
         "--torch-python",
@@ -197,7 +211,8 @@ def main(argv=None):
 
     print(f"one training step, batch {BATCH}, SGD momentum {MOMENTUM}: best of {args.rounds} "
           f"rounds x {args.repeats} repeats x {args.steps} steps (that repeat's median "
-          f"in brackets); numpy {np.__version__}, {os.cpu_count()} cores")  # fmt: skip
+          f"in brackets); numpy {np.__version__}, {os.cpu_count()} cores, "
+          f"threads per backend: {args.threads or 'default'}")  # fmt: skip
     header = f"{'model':<30}" + "".join(f"{b:>22}" for b in pythons)
     if "torch" in pythons:
         header += "".join(f"{b + '/torch':>14}" for b in pythons if b != "torch")

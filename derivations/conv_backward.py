@@ -23,7 +23,7 @@ t = sp.Symbol("t", real=True)
 C_EXPR = list(correlate(X, F, stride=2))  # [C11, C12, C21, C22], linear in x and f
 C_SYM = list(symbol_matrix("C", 2, 2))
 Y_SYM = sp.Matrix(sp.symbols("Y1:5", real=True))
-OUT = sp.Symbol(r"\text{out}")
+OUT = sp.Symbol(r"\text{out}", real=True)
 INPUTS = list(X) + list(F) + list(W) + [t]
 # Which pixel multiplies f_ab in window k: the partial derivative ∂C_k/∂f_ab.
 PIXEL = [[sp.diff(c, fab) for c in C_EXPR] for fab in F]
@@ -84,7 +84,7 @@ def conv_stride2_hand_question():
         "formula, so every step holds for any activation. out abbreviates W1 g(C11) + … + "
         "W4 g(C22).",
     )
-    o = sp.Symbol(r"\text{out}", real=True)
+    o = OUT
     d.chain(
         (sp.Derivative(sp.Rational(1, 2) * (t - o) ** 2, o), "L = ½(t − out)²"),
         (o - t, "chain rule: ½ · 2(t − out) · (−1)"),
@@ -252,7 +252,11 @@ def conv_backward_general():
     if dx.shape != (h, w):  # the last rows/cols of the padded input were in no window
         dx = dx.row_join(sp.zeros(dx.rows, w - dx.cols)).col_join(sp.zeros(h - dx.rows, w))
     claim_dx = d.chain(
-        (sp.Matrix(h, w, lambda i, j: sp.Derivative(L, x[i, j])), "definition"),
+        (
+            sp.Matrix(h, w, lambda i, j: sp.Derivative(L, x[i, j])),
+            "L = Σ δ_ij y_ij, differentiated entry by entry",
+            r"\left[\frac{\partial}{\partial x_{ij}} \sum_{i'j'} \delta_{i'j'}\, y_{i'j'}\right]",
+        ),
         (
             dx,
             "each x_ij collects δ times the kernel entry that met it, over every window",
@@ -262,13 +266,21 @@ def conv_backward_general():
         lhs=r"\frac{\partial L}{\partial x}",
     )
     d.chain(
-        (sp.Derivative(L, x[2, 2]), "one entry, written out"),
-        (dx[2, 2], "the windows that contain x_33, each with its own kernel entry"),
-        lhs=r"\frac{\partial L}{\partial x_{33}}",
+        (
+            sp.Derivative(L, x[1, 1]),
+            "one entry, written out",
+            r"\frac{\partial}{\partial x_{22}} \sum_{ij} \delta_{ij}\, y_{ij}",
+        ),
+        (dx[1, 1], "x_22 lies in four windows, under a different kernel entry in each"),
+        lhs=r"\frac{\partial L}{\partial x_{22}}",
     )
     dw = correlate(pad(x, padding), spread)[:k, :k]
     claim_dw = d.chain(
-        (sp.Matrix(k, k, lambda a, c: sp.Derivative(L, kern[a, c])), "definition"),
+        (
+            sp.Matrix(k, k, lambda a, c: sp.Derivative(L, kern[a, c])),
+            "L = Σ δ_ij y_ij, differentiated entry by entry",
+            r"\left[\frac{\partial}{\partial K_{ab}} \sum_{ij} \delta_{ij}\, y_{ij}\right]",
+        ),
         (
             dw,
             "K_ab meets xpad[i·s + a, j·s + b] in window (i, j)",
@@ -277,12 +289,20 @@ def conv_backward_general():
         lhs=r"\frac{\partial L}{\partial K}",
     )
     d.chain(
-        (sp.Derivative(L, kern[0, 0]), "one entry, written out"),
+        (
+            sp.Derivative(L, kern[0, 0]),
+            "one entry, written out",
+            r"\frac{\partial}{\partial K_{11}} \sum_{ij} \delta_{ij}\, y_{ij}",
+        ),
         (dw[0, 0], "the top-left kernel entry meets the top-left pixel of every window"),
         lhs=r"\frac{\partial L}{\partial K_{11}}",
     )
     claim_db = d.chain(
-        (sp.Derivative(L, b), "definition"),
+        (
+            sp.Derivative(L, b),
+            "L = Σ δ_ij y_ij",
+            r"\frac{\partial}{\partial b} \sum_{ij} \delta_{ij}\, y_{ij}",
+        ),
         (sum(delta), "b is added to every output", r"\sum_{i,j} \delta_{ij}"),
         lhs=r"\frac{\partial L}{\partial b}",
     )
@@ -321,5 +341,128 @@ def conv_backward_general():
         "Conv2d.backward: bias.grad",
         loss=lambda v: run(v)[3],
         wrt=[b],
+    )
+    return d
+
+
+@derivation
+def conv_backward_channels():
+    n_samples, c_in, c_out, h, k = 2, 2, 2, 3, 2
+    ho = h - k + 1
+    d = Derivation(
+        "conv_backward_channels",
+        "Convolution backward with channels and a batch: sums over output channels and samples",
+        f"A batch of {n_samples} inputs with {c_in} channels of {h}×{h}, {c_out} filters of "
+        f"{c_in}×{k}×{k} and a bias each, stride 1, no padding. y^(n,o) = Σ_c x^(n,c) ⋆ "
+        "K^(o,c) + b_o, and L = Σ δ^(n,o) · y^(n,o) summed over every entry. Each input "
+        "channel feeds every output channel, and every sample uses the same filters.",
+    )
+    x = [
+        [symbol_matrix(f"x^{{({n + 1}{c + 1})}}", h, h) for c in range(c_in)]
+        for n in range(n_samples)
+    ]
+    kern = [
+        [symbol_matrix(f"K^{{({o + 1}{c + 1})}}", k, k) for c in range(c_in)] for o in range(c_out)
+    ]
+    delta = [
+        [symbol_matrix(f"\\delta^{{({n + 1}{o + 1})}}", ho, ho) for o in range(c_out)]
+        for n in range(n_samples)
+    ]
+    b = sp.symbols(f"b1:{c_out + 1}", real=True)
+    L = 0
+    for n in range(n_samples):
+        for o in range(c_out):
+            y = sum((correlate(x[n][c], kern[o][c]) for c in range(c_in)), b[o] * sp.ones(ho, ho))
+            L += sum(delta[n][o][i, j] * y[i, j] for i in range(ho) for j in range(ho))
+
+    def stack(blocks):
+        return sp.Matrix.vstack(*blocks)
+
+    claim_dx = d.chain(
+        (
+            stack(
+                x[n][c].applyfunc(lambda v: sp.Derivative(L, v))
+                for n in range(n_samples)
+                for c in range(c_in)
+            ),
+            "one block per sample n and input channel c",
+            r"\left[\frac{\partial L}{\partial x^{(n,c)}}\right]_{n,c}",
+        ),
+        (
+            stack(
+                sum(
+                    (correlate(pad(delta[n][o], k - 1), rot180(kern[o][c])) for o in range(c_out)),
+                    sp.zeros(h, h),
+                )
+                for n in range(n_samples)
+                for c in range(c_in)
+            ),
+            "each output channel o sends its gradient back through its own filter K^(o,c)",
+            r"\left[\sum_o \operatorname{pad}_{k-1}\big(\delta^{(n,o)}\big) \star "
+            r"\operatorname{rot}_{180} K^{(o,c)}\right]_{n,c}",
+        ),
+        lhs=r"\frac{\partial L}{\partial x}",
+    )
+    claim_dk = d.chain(
+        (
+            stack(
+                kern[o][c].applyfunc(lambda v: sp.Derivative(L, v))
+                for o in range(c_out)
+                for c in range(c_in)
+            ),
+            "one block per filter o and input channel c",
+            r"\left[\frac{\partial L}{\partial K^{(o,c)}}\right]_{o,c}",
+        ),
+        (
+            stack(
+                sum((correlate(x[n][c], delta[n][o]) for n in range(n_samples)), sp.zeros(k, k))
+                for o in range(c_out)
+                for c in range(c_in)
+            ),
+            "the same filter is used by every sample: their correlations add up",
+            r"\left[\sum_n x^{(n,c)} \star \delta^{(n,o)}\right]_{o,c}",
+        ),
+        lhs=r"\frac{\partial L}{\partial K}",
+    )
+    claim_db = d.chain(
+        (
+            sp.Matrix([sp.Derivative(L, bo) for bo in b]),
+            "one entry per filter",
+            r"\left[\frac{\partial L}{\partial b_o}\right]_o",
+        ),
+        (
+            sp.Matrix([sum(sum(delta[n][o]) for n in range(n_samples)) for o in range(c_out)]),
+            "b_o is added to every output of channel o, in every sample",
+            r"\left[\sum_{n,i,j} \delta^{(n,o)}_{ij}\right]_o",
+        ),
+        lhs=r"\frac{\partial L}{\partial b}",
+    )
+    x_syms = [v for n in range(n_samples) for c in range(c_in) for v in x[n][c]]
+    k_syms = [v for o in range(c_out) for c in range(c_in) for v in kern[o][c]]
+    d_syms = [v for n in range(n_samples) for o in range(c_out) for v in delta[n][o]]
+    inputs = x_syms + k_syms + list(b) + d_syms
+    n_x, n_k, n_b = len(x_syms), len(k_syms), len(b)
+
+    def run(values):
+        layer = numnet.Conv2d(c_in, c_out, k)
+        layer.weight.data = values[n_x : n_x + n_k].reshape(c_out, c_in, k, k).copy()
+        layer.bias.data = values[n_x + n_k : n_x + n_k + n_b].copy()
+        y_num = layer(values[:n_x].reshape(n_samples, c_in, h, h))
+        dy = values[n_x + n_k + n_b :].reshape(y_num.shape)
+        dx_num = layer.backward(dy)
+        return dx_num, layer.weight.grad, layer.bias.grad, float(np.sum(y_num * dy))
+
+    value = lambda v: run(v)[3]  # noqa: E731
+    d.tie(claim_dx, inputs, lambda v: run(v)[0], "Conv2d.backward: dx", loss=value, wrt=x_syms)
+    d.tie(
+        claim_dk,
+        inputs,
+        lambda v: run(v)[1],
+        "Conv2d.backward: weight.grad",
+        loss=value,
+        wrt=k_syms,
+    )
+    d.tie(
+        claim_db, inputs, lambda v: run(v)[2], "Conv2d.backward: bias.grad", loss=value, wrt=list(b)
     )
     return d

@@ -126,11 +126,11 @@ class Tables:
             )
             blocks.append(
                 '<table style="width:auto;border-collapse:collapse;margin:0">'
-                f'<caption style="caption-side:top;font-weight:bold">{caption}</caption>'
+                f'<caption style="caption-side:top;font-weight:bold;white-space:nowrap">{caption}</caption>'
                 f"<tbody>{rows}</tbody></table>"
             )
         return (
-            '<div style="display:flex;flex-wrap:wrap;gap:2em;margin:1em 0">'
+            '<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:2em;margin:1em 0">'
             + "".join(blocks)
             + "</div>"
         )
@@ -194,13 +194,13 @@ def conv_output_size():
     d.fact(
         all(
             size.subs({n: nn, p: pp, f: ff, s: ss}) == len(range(0, nn + 2 * pp - ff + 1, ss))
-            for nn in range(1, 13)
+            for nn in range(1, 10)
             for pp in range(3)
             for ff in range(1, nn + 2 * pp + 1)
             for ss in range(1, 5)
         ),
         "equals the number of start positions 0, s, 2s, … ≤ n + 2p − f, counted one by one, "
-        "for every n ≤ 12, p ≤ 2, f ≤ n + 2p, s ≤ 4",
+        "for every n ≤ 9, p ≤ 2, f ≤ n + 2p, s ≤ 4",
         tex=r"\left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1 = "
         r"\#\{k \ge 0 : ks + f \le n + 2p\}",
     )

@@ -64,10 +64,10 @@ def weight_decay_is_l2():
     d = Derivation(
         "weight_decay_is_l2",
         "SGD's weight_decay λ is the L2 penalty (λ/2)‖w‖²: the same step, w ← (1 − ηλ)w − ηg",
-        "Let g be the gradient of the unpenalised loss. One SGD step on the penalised loss, "
-        "one step of SGD(weight_decay=λ) on the plain loss and a step that first shrinks the "
-        "weights by the factor 1 − ηλ are the same update (for plain SGD; with momentum the "
-        "added λw enters the velocity, as in PyTorch).",
+        "Let g be the gradient of the unpenalised loss. A step on the penalised loss and a step "
+        "of SGD(weight_decay=λ) on the plain loss both use the gradient g + λw, so they agree "
+        "with or without momentum. For plain SGD (below) the step also reads as: shrink the "
+        "weights by the factor 1 − ηλ, then take the usual step.",
     )
     claim = d.chain(
         (W - lr * (G + partials(L2)), "SGD on L + (λ/2)‖w‖², with g = ∇L"),

@@ -51,12 +51,17 @@ def maxpool_backward():
         "maxpool_backward",
         "Max-pool backward: the gradient goes to the position of the maximum",
         "One 2×2 window with entries a, b (top row) and c, d (bottom row), output "
-        "y = max(a, b, c, d). SymPy differentiates max with the unit step H.",
+        "y = max(a, b, c, d). SymPy differentiates max with the unit step θ "
+        "(θ(z) = 1 for z > 0, 0 for z < 0).",
     )
     grad = sp.Matrix([sp.diff(sp.Max(*window), s) for s in window])
     claim = d.chain(
         (sp.Matrix([sp.Derivative(sp.Max(*window), s) for s in window]), "y = max(a, b, c, d)"),
-        (grad, "∂ max(s, m)/∂s = H(s − m): 1 if s is above every other entry, 0 if below"),
+        (
+            grad,
+            "∂ max(s, m)/∂s = θ(s − m), m the largest other entry: 1 if s is above "
+            "every other entry, 0 if below",
+        ),
         lhs=r"\nabla_{(a, b, c, d)}\, y",
     )
     d.fact(
@@ -68,9 +73,9 @@ def maxpool_backward():
     )
     d.fact(
         sp.Eq(sp.Heaviside(0), sp.Rational(1, 2)),
-        "at a tie the maximum has no derivative; SymPy's H(0) = 1/2 is one subgradient. "
+        "at a tie the maximum has no derivative; SymPy's θ(0) = 1/2 is one subgradient. "
         "numnet, like PyTorch, gives all of dy to the first maximum in row-major order",
-        tex=r"H(0) = \tfrac12",
+        tex=r"\theta(0) = \tfrac12",
     )
 
     def numnet_grad(values):

@@ -23,6 +23,7 @@ class BatchNorm1d(Module):
     momentum : float in [0, 1], default 0.1
         Weight of the new batch in the running statistics:
         ``running = (1 − momentum) · running + momentum · batch_statistic``.
+        (PyTorch's ``momentum=None``, a cumulative average, is not supported.)
 
     Attributes
     ----------
@@ -81,7 +82,8 @@ class BatchNorm1d(Module):
             var = self.running_var.astype(x.dtype, copy=False)
         inv_std = 1.0 / np.sqrt(var + self.eps)
         x_hat = centred * inv_std
-        y = self.weight.data * x_hat + self.bias.data
+        y = x_hat * self.weight.data
+        y += self.bias.data
         self._remember(y=y, x_hat=x_hat, inv_std=inv_std, batch_stats=self.training)
         return y
 
@@ -89,15 +91,18 @@ class BatchNorm1d(Module):
         """``dy``: (N, C) -> ``dx``: (N, C); fills ``weight.grad`` and ``bias.grad`` (C,)."""
         cache = self._recall(dy)
         x_hat, inv_std = cache["x_hat"], cache["inv_std"]
-        self.weight.accumulate((dy * x_hat).sum(axis=0))
-        self.bias.accumulate(dy.sum(axis=0))
-        dx_hat = dy * self.weight.data
+        dgamma, dbeta = (dy * x_hat).sum(axis=0), dy.sum(axis=0)
+        self.weight.accumulate(dgamma)
+        self.bias.accumulate(dbeta)
+        gamma = self.weight.data
         if not cache["batch_stats"]:
-            return dx_hat * inv_std
+            return dy * (gamma * inv_std)
         n = dy.shape[0]
-        return (inv_std / n) * (
-            n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0)
-        )
+        dx = n * dy  # γ/(N σ̂) · (N dy − Σ dy − x̂ Σ dy x̂), with Σ dy = dβ and Σ dy x̂ = dγ
+        dx -= dbeta
+        dx -= x_hat * dgamma
+        dx *= gamma * inv_std / n
+        return dx
 
     def astype(self, dtype):
         """Convert ``weight``, ``bias`` and the running statistics to ``dtype``; returns ``self``."""

@@ -185,7 +185,7 @@ class Conv2d(Module):
         self.bias = (
             Parameter(init.default_uniform((self.out_channels,), fan_in, rng)) if bias else None
         )
-        self._buffers = {}  # reused work arrays: padded input, im2col matrix, its gradient
+        self._buffers = {}  # reused work arrays (padded input, im2col matrix, …), never returned
 
     def _buffer(self, key, shape, dtype):
         buf = self._buffers.get(key)
@@ -201,15 +201,18 @@ class Conv2d(Module):
         n, c, h, wd = x.shape
         ho, wo = output_shape(self.name, (h, wd), self.kernel_size, self.stride, self.padding)
         ph, pw = self.padding
+        o = self.out_channels
         padded = self._buffer("padded", (n, c, h + 2 * ph, wd + 2 * pw), x.dtype)
         cols = self._buffer("cols", (w[0].size, n * ho * wo), x.dtype)
         im2col(x, self.kernel_size, self.stride, self.padding, out=cols, padded=padded)
-        y_oc = (w.reshape(self.out_channels, -1) @ cols).reshape(self.out_channels, n, ho, wo)
-        y = np.empty((n, self.out_channels, ho, wo), dtype=x.dtype)
-        if self.bias is not None:  # one pass: transpose to (N, O, Ho, Wo) and add the bias
-            np.add(y_oc.transpose(1, 0, 2, 3), self.bias.data[:, None, None], out=y)
+        y_oc = self._buffer("y_oc", (o, n * ho * wo), x.dtype)  # (O, N·Ho·Wo)
+        np.matmul(w.reshape(o, -1), cols, out=y_oc)
+        y_oc = y_oc.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)  # a view, (N, O, Ho, Wo)
+        y = np.empty((n, o, ho, wo), dtype=x.dtype)
+        if self.bias is not None:  # one pass: copy to (N, O, Ho, Wo) order and add the bias
+            np.add(y_oc, self.bias.data[:, None, None], out=y)
         else:
-            y[...] = y_oc.transpose(1, 0, 2, 3)
+            y[...] = y_oc
         self._remember(x_shape=x.shape, cols=cols, y=y)
         return y
 
@@ -219,13 +222,17 @@ class Conv2d(Module):
         Adds ``dL/dw`` (out, in, kh, kw) to ``weight.grad`` and ``dL/db`` (out,) to ``bias.grad``.
         """
         cache = self._recall(dy)
-        cols, w = cache["cols"], self.weight.data
-        dy_oc = dy.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)  # (O, N·Ho·Wo)
-        self.weight.accumulate((dy_oc @ cols.T).reshape(w.shape))
+        cols, w, o = cache["cols"], self.weight.data, self.out_channels
+        n, _, ho, wo = dy.shape
+        dy_oc = self._buffer("dy_oc", (o, n * ho * wo), dy.dtype)  # (O, N·Ho·Wo)
+        dy_oc.reshape(o, n, ho, wo)[...] = dy.transpose(1, 0, 2, 3)
+        # dw = dy_oc · colsᵀ, computed as (cols · dy_ocᵀ)ᵀ: BLAS is faster with the long
+        # reduction (over every window of the batch) in this orientation.
+        self.weight.accumulate((cols @ dy_oc.T).T.reshape(w.shape))
         if self.bias is not None:
             self.bias.accumulate(dy.sum(axis=(0, 2, 3)))
         dcols = self._buffer("dcols", cols.shape, cols.dtype)
-        np.matmul(w.reshape(self.out_channels, -1).T, dy_oc, out=dcols)
+        np.matmul(w.reshape(o, -1).T, dy_oc, out=dcols)
         return col2im(dcols, cache["x_shape"], self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numnet import losses
 from numnet import metrics as metrics_module
 from numnet._validate import check_float, check_positive_int, shape_str
 from numnet.data import check_labels, check_same_length, minibatches
+from numnet.losses import BCELoss
 from numnet.module import Module, Parameter
 from numnet.random import get_rng
 
@@ -39,7 +39,7 @@ def output_labels(output, loss_fn=None):
     output = np.asarray(output)
     if output.ndim == 2 and output.shape[1] > 1:
         return output.argmax(axis=1)
-    threshold = 0.5 if isinstance(loss_fn, getattr(losses, "BCELoss", ())) else 0.0
+    threshold = 0.5 if isinstance(loss_fn, BCELoss) else 0.0
     return (output.reshape(len(output)) > threshold).astype(np.int64)
 
 

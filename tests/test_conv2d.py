@@ -61,12 +61,16 @@ def test_float32_and_float64(dtype):
     case = dict(n=2, c=3, o=4, h=7, w=6, k=(3, 2), s=(2, 1), p=(1, 0), bias=True)
     layer, x, rng = make(case, 0, dtype)
     y = layer(x)
-    dx = layer.backward(np.ones_like(y))
+    dy = rng.normal(size=y.shape).astype(dtype)
+    dx = layer.backward(dy)
     assert y.dtype == dx.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == dtype
-    ref = conv2d_forward(
-        x.astype(np.float64), layer.weight.data.astype(np.float64), layer.bias.data, (2, 1), (1, 0)
-    )
-    np.testing.assert_allclose(y, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    x64, w64, dy64 = (a.astype(np.float64) for a in (x, layer.weight.data, dy))
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y, conv2d_forward(x64, w64, layer.bias.data, (2, 1), (1, 0)), **tol)
+    dx_ref, dw_ref, db_ref = conv2d_backward(x64, w64, dy64, (2, 1), (1, 0))
+    np.testing.assert_allclose(dx, dx_ref, **tol)
+    np.testing.assert_allclose(layer.weight.grad, dw_ref, **tol)
+    np.testing.assert_allclose(layer.bias.grad, db_ref, **tol)
 
 
 def test_is_cross_correlation_like_pytorch():

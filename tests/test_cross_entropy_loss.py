@@ -93,6 +93,23 @@ def test_backward_with_probabilities_including_rows_that_do_not_sum_to_one(rng):
     assert numnet.relative_error(grad, numeric) < 1e-8
 
 
+@pytest.mark.parametrize("classes", [3, 64, 65, 150])
+def test_both_memory_layouts(classes, rng):
+    """Few classes are computed on the transposed logits, many on the rows: same results."""
+    z = rng.normal(size=(7, classes)) * 3
+    labels = rng.integers(0, classes, size=7)
+    loss = numnet.CrossEntropyLoss()
+    assert loss(z, labels) == pytest.approx(reference_loss(z, one_hot(labels, classes)), rel=1e-13)
+    grad = loss.backward()
+    assert grad.shape == z.shape
+    np.testing.assert_allclose(
+        grad, reference_grad(z, one_hot(labels, classes)), rtol=1e-12, atol=1e-17
+    )
+    y = rng.dirichlet(np.ones(classes), size=7)
+    assert loss(z, y) == pytest.approx(reference_loss(z, y), rel=1e-13)
+    np.testing.assert_allclose(loss.backward(), reference_grad(z, y), rtol=1e-12, atol=1e-17)
+
+
 def test_extreme_logits_are_exact_and_silent():
     loss = numnet.CrossEntropyLoss()
     with warnings.catch_warnings():

@@ -14,6 +14,7 @@ from derivations.convolution import (
     REPORT_POOLED,
     as_array,
     hand_question_system,
+    pad,
 )
 from derivations.core import concrete
 from derivations.functions import sigma
@@ -43,8 +44,9 @@ def test_the_data_in_derivations_is_the_reports():
 
 
 def test_padding_gives_the_reports_table_5():
+    assert pad(IMAGE, 1).tolist() == PADDED  # the table the book shows
     padded = numnet.conv._pad(np.array(IMAGE_ROWS, dtype=float)[None, None], (1, 1))
-    np.testing.assert_array_equal(padded[0, 0], PADDED)
+    np.testing.assert_array_equal(padded[0, 0], PADDED)  # what Conv2d multiplies
 
 
 def test_filters_are_unique_integer_and_exact():
