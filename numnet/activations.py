@@ -59,7 +59,7 @@ class ReLU(_Elementwise):
         return np.maximum(x, 0)
 
     def _df(self, x, y):
-        return (x > 0).astype(x.dtype)
+        return x > 0  # a boolean mask; dy * mask keeps dy's dtype
 
 
 class LeakyReLU(_Elementwise):

@@ -37,7 +37,14 @@ class Parameter:
         self.grad += g
 
     def zero_grad(self):
-        self.grad = np.zeros_like(self.data)
+        if (
+            self.grad is None
+            or self.grad.shape != self.data.shape
+            or self.grad.dtype != self.data.dtype
+        ):
+            self.grad = np.zeros_like(self.data)
+        else:
+            self.grad.fill(0)  # reuse the buffer: no allocation in the training loop
 
     def __repr__(self):
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
