@@ -6,17 +6,14 @@ Conv2d: input (64, 8, 28, 28), 16 filters 3×3, padding 1. MaxPool2d: 2×2 (stri
 conv output (64, 16, 28, 28). float32 and float64. Each time is the median of ``--repeats``
 runs after warm-up. The naive loops are timed on the first 4 samples and scaled to 64 (they
 are linear in the batch size); they are labelled as such. PyTorch runs in a separate process
-(``/work/torchvenv/bin/python`` or ``$TORCH_PYTHON``), never in this one: two thread pools
+(``$TORCH_PYTHON``, see ``bench/timing.py``), never in this one: two thread pools
 on the same two cores slow each other down. To compare single-threaded (steadier on a busy
 machine), run with ``OPENBLAS_NUM_THREADS=1``: PyTorch is then given one thread as well.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +22,16 @@ import numnet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import naive_conv  # noqa: E402
+from timing import median_time, run_torch  # noqa: E402
 
 N, C, H, W, OUT, K = 64, 8, 28, 28, 16, 3
 NAIVE_N = 4
 
 TORCH_SCRIPT = r"""
-import json, sys, time, torch
+import json, sys, torch
 repeats, threads = int(sys.argv[1]), int(sys.argv[2])
 if threads > 0:
     torch.set_num_threads(threads)
-def median(step):
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
 out = {"threads": torch.get_num_threads(), "version": torch.__version__}
 torch.manual_seed(0)
 for name, dt in (("float32", torch.float32), ("float64", torch.float64)):
@@ -59,17 +50,6 @@ for name, dt in (("float32", torch.float32), ("float64", torch.float64)):
     out[name] = {"conv": median(conv_step), "pool": median(pool_step)}
 print(json.dumps(out))
 """
-
-
-def median_time(step, repeats, warmup=3):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def numnet_times(dtype, repeats):
@@ -119,22 +99,6 @@ def naive_times(dtype):
     }
 
 
-def torch_times(repeats):
-    python = os.environ.get("TORCH_PYTHON", "/work/torchvenv/bin/python")
-    if not Path(python).exists():
-        return None
-    result = subprocess.run(
-        [python, "-c", TORCH_SCRIPT, str(repeats), os.environ.get("OPENBLAS_NUM_THREADS", "0")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        print("PyTorch run failed:", result.stderr.strip().splitlines()[-1:], file=sys.stderr)
-        return None
-    return json.loads(result.stdout)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
@@ -142,7 +106,11 @@ def main(argv=None):
     parser.add_argument("--no-naive", action="store_true")
     args = parser.parse_args(argv)
 
-    torch = None if args.no_torch else torch_times(args.repeats)  # first, while numpy is idle
+    torch = (
+        None
+        if args.no_torch
+        else run_torch(TORCH_SCRIPT, args.repeats, os.environ.get("OPENBLAS_NUM_THREADS", "0"))
+    )  # first, while numpy is idle
     rows = []
     for dtype in (np.float32, np.float64):
         name = np.dtype(dtype).name

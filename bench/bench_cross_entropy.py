@@ -4,35 +4,25 @@
 
 Integer labels, float32 and float64. Each time is the median of ``--repeats`` runs after
 warm-up. PyTorch (``torch.nn.functional.cross_entropy`` + ``backward``) runs in a separate
-process (``/work/torchvenv/bin/python`` or ``$TORCH_PYTHON``), after numnet has finished,
+process (``$TORCH_PYTHON``, see ``bench/timing.py``), after numnet has finished,
 never in this one: two thread pools on the same two cores slow each other down.
 """
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 
 import numpy as np
+from timing import median_time, run_torch
 
 import numnet
 
 N, K = 4096, 10
 
 TORCH_SCRIPT = r"""
-import json, sys, time, torch
+import json, torch
 repeats, n, k, threads = (int(a) for a in sys.argv[1:5])
 if threads:
     torch.set_num_threads(threads)
-def median(step):
-    for _ in range(10):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
 out = {"threads": torch.get_num_threads(), "version": torch.__version__}
 torch.manual_seed(0)
 labels = torch.randint(0, k, (n,))
@@ -41,20 +31,9 @@ for name, dt in (("float32", torch.float32), ("float64", torch.float64)):
     def step():
         z.grad = None
         torch.nn.functional.cross_entropy(z, labels).backward()
-    out[name] = median(step)
+    out[name] = median_time(step, repeats, warmup=10)
 print(json.dumps(out))
 """
-
-
-def median_time(step, repeats):
-    for _ in range(10):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def time_numnet(repeats):
@@ -69,21 +48,8 @@ def time_numnet(repeats):
             loss(logits, labels)
             return loss.backward()
 
-        out[np.dtype(dtype).name] = median_time(step, repeats)
+        out[np.dtype(dtype).name] = median_time(step, repeats, warmup=10)
     return out
-
-
-def time_torch(repeats, threads):
-    python = os.environ.get("TORCH_PYTHON", "/work/torchvenv/bin/python")
-    if not os.path.exists(python):
-        return None
-    result = subprocess.run(
-        [python, "-c", TORCH_SCRIPT, str(repeats), str(N), str(K), str(threads)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
 
 
 def main(argv=None):
@@ -95,7 +61,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     ours = time_numnet(args.repeats)
-    theirs = None if args.no_torch else time_torch(args.repeats, args.torch_threads)
+    theirs = (
+        None if args.no_torch else run_torch(TORCH_SCRIPT, args.repeats, N, K, args.torch_threads)
+    )
     print(
         f"CrossEntropyLoss forward+backward, logits ({N}, {K}), integer labels, median of "
         f"{args.repeats} runs"

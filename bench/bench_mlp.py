@@ -8,8 +8,8 @@ ReLU, in float32 and float64.
     .venv/bin/python bench/bench_mlp.py --no-torch      # numnet only
     .venv/bin/python bench/bench_mlp.py --threads 1     # one BLAS/OpenMP thread per backend
 
-PyTorch is timed in a *separate process* (``--torch-python``, default
-``/work/torchvenv/bin/python`` or ``$NUMNET_TORCH_PYTHON``): with both thread pools alive in one
+PyTorch is timed in a *separate process* (``--torch-python``, default ``$TORCH_PYTHON``, see
+``bench/timing.py``): with both thread pools alive in one
 process on a 2-core machine each slows the other down by 10x or more. Each backend runs in its
 own fresh process, alternating over ``--rounds`` so that a busy moment of the machine does not
 hit one backend only; the best time is reported. The ratio printed is backend time / PyTorch
@@ -27,6 +27,7 @@ import sys
 import time
 
 import numpy as np
+from timing import torch_python
 
 ARCHITECTURES = {
     "small [64,128,64,10]": [64, 128, 64, 10],
@@ -189,7 +190,7 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument(
         "--torch-python",
-        default=os.environ.get("NUMNET_TORCH_PYTHON", "/work/torchvenv/bin/python"),
+        default=torch_python(),
     )
     args = parser.parse_args(argv)
 
@@ -199,7 +200,7 @@ def main(argv=None):
         return 0
 
     pythons = {"numnet": sys.executable, "numpy": sys.executable}
-    if not args.no_torch and os.path.exists(args.torch_python):
+    if not args.no_torch and args.torch_python:
         pythons["torch"] = args.torch_python
     best = {}
     for _ in range(args.rounds):  # alternate, so that a busy moment does not hit one backend only
