@@ -10,6 +10,7 @@ from derivations import derivation
 from derivations.convolution import correlate, dilate, pad, rot180, symbol_matrix
 from derivations.core import Derivation
 from derivations.functions import relu, sigma
+from derivations.ties import tie_module
 
 # ----------------------------------------------------------------------------------------
 # Report 000, Question 3: x (4×4) -> C = x ⋆ f (stride 2) -> Y = g(C) -> out = W·vec(Y)
@@ -309,39 +310,15 @@ def conv_backward_general():
     inputs = list(x) + list(kern) + [b] + list(delta)
     n_x, n_k = h * w, k * k
 
-    def run(values):
+    def build(values):
         layer = numnet.Conv2d(1, 1, k, stride=stride, padding=padding)
         layer.weight.data = values[n_x : n_x + n_k].reshape(1, 1, k, k).copy()
         layer.bias.data = values[n_x + n_k : n_x + n_k + 1].copy()
-        y_num = layer(values[:n_x].reshape(1, 1, h, w))
-        dy = values[n_x + n_k + 1 :].reshape(y_num.shape)
-        dx_num = layer.backward(dy)
-        return dx_num, layer.weight.grad, layer.bias.grad, float(np.sum(y_num * dy))
+        x_num = values[:n_x].reshape(1, 1, h, w)
+        return layer, x_num, values[n_x + n_k + 1 :].reshape(1, 1, *delta.shape)
 
-    d.tie(
-        claim_dx,
-        inputs,
-        lambda v: run(v)[0],
-        "Conv2d.backward: dx",
-        loss=lambda v: run(v)[3],
-        wrt=list(x),
-    )
-    d.tie(
-        claim_dw,
-        inputs,
-        lambda v: run(v)[1],
-        "Conv2d.backward: weight.grad",
-        loss=lambda v: run(v)[3],
-        wrt=list(kern),
-    )
-    d.tie(
-        claim_db,
-        inputs,
-        lambda v: run(v)[2],
-        "Conv2d.backward: bias.grad",
-        loss=lambda v: run(v)[3],
-        wrt=[b],
-    )
+    claims = {"input": (claim_dx, x), "weight": (claim_dw, kern), "bias": (claim_db, [b])}
+    tie_module(d, inputs, build, "Conv2d", claims)
     return d
 
 
@@ -443,26 +420,14 @@ def conv_backward_channels():
     inputs = x_syms + k_syms + list(b) + d_syms
     n_x, n_k, n_b = len(x_syms), len(k_syms), len(b)
 
-    def run(values):
+    def build(values):
         layer = numnet.Conv2d(c_in, c_out, k)
         layer.weight.data = values[n_x : n_x + n_k].reshape(c_out, c_in, k, k).copy()
         layer.bias.data = values[n_x + n_k : n_x + n_k + n_b].copy()
-        y_num = layer(values[:n_x].reshape(n_samples, c_in, h, h))
-        dy = values[n_x + n_k + n_b :].reshape(y_num.shape)
-        dx_num = layer.backward(dy)
-        return dx_num, layer.weight.grad, layer.bias.grad, float(np.sum(y_num * dy))
+        x_num = values[:n_x].reshape(n_samples, c_in, h, h)
+        dy = values[n_x + n_k + n_b :].reshape(n_samples, c_out, h - k + 1, h - k + 1)
+        return layer, x_num, dy
 
-    value = lambda v: run(v)[3]  # noqa: E731
-    d.tie(claim_dx, inputs, lambda v: run(v)[0], "Conv2d.backward: dx", loss=value, wrt=x_syms)
-    d.tie(
-        claim_dk,
-        inputs,
-        lambda v: run(v)[1],
-        "Conv2d.backward: weight.grad",
-        loss=value,
-        wrt=k_syms,
-    )
-    d.tie(
-        claim_db, inputs, lambda v: run(v)[2], "Conv2d.backward: bias.grad", loss=value, wrt=list(b)
-    )
+    claims = {"input": (claim_dx, x_syms), "weight": (claim_dk, k_syms), "bias": (claim_db, b)}
+    tie_module(d, inputs, build, "Conv2d", claims)
     return d

@@ -12,6 +12,7 @@ import numnet
 from derivations import derivation
 from derivations.core import Derivation, prove_equal
 from derivations.functions import sigma
+from derivations.ties import tie_module
 
 
 def entries(name, rows, cols):
@@ -88,31 +89,14 @@ def dense_layer():
         x, w, bias, delta = np.split(v, np.cumsum([N * I, I * O, O]))
         return x.reshape(N, I), w.reshape(I, O), bias, delta.reshape(N, O)
 
-    def run(v):
+    def build(v):
         x, w, bias, delta = unpack(v)
         layer = numnet.Linear(I, O)
         _set(layer, w, bias)
-        y = layer(x)
-        return layer, x, y, delta
+        return layer, x, delta
 
-    def backward(v):
-        layer, x, y, delta = run(v)
-        dx = layer.backward(delta)
-        return {"W": layer.weight.grad, "b": layer.bias.grad, "X": dx}
-
-    def loss(v):
-        layer, x, y, delta = run(v)
-        return float((y * delta).sum())
-
-    for claim, key, syms in [(dW, "W", Ws), (db, "b", bs), (dX, "X", Xs)]:
-        d.tie(
-            claim,
-            inputs,
-            lambda v, key=key: backward(v)[key],
-            f"Linear.backward (d{key})",
-            loss=loss,
-            wrt=list(syms),
-        )
+    claims = {"weight": (dW, Ws), "bias": (db, bs), "input": (dX, Xs)}
+    tie_module(d, inputs, build, "Linear", claims)
     return d
 
 

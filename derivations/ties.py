@@ -21,3 +21,31 @@ def elementwise_grad(make_module):
         return float(make_module()(np.asarray(values, dtype=np.float64)).sum())
 
     return numnet, loss
+
+
+def tie_module(d, inputs, build, label, claims):
+    """Tie every gradient of one module to its derived claim, and to finite differences.
+
+    ``build(values) -> (module, x, dy)`` makes the module from the random ``values`` (its
+    parameters set from them), its input and an upstream gradient. For the scalar
+    ``L = Σ y ⊙ dy`` the exact gradients are ``module.backward(dy)`` and the parameters'
+    ``.grad``. ``claims`` maps ``"input"`` or a parameter's attribute name (``"weight"``,
+    ``"bias"``) to ``(claim, wrt)``: the derived gradient and the symbols it is taken for.
+    """
+
+    def run(values):
+        module, x, dy = build(values)
+        y = module(x)
+        grads = {"input": module.backward(dy)}
+        grads.update({name: getattr(module, name).grad for name in claims if name != "input"})
+        return grads, float(np.sum(y * dy))
+
+    for key, (claim, wrt) in claims.items():
+        d.tie(
+            claim,
+            inputs,
+            lambda v, key=key: run(v)[0][key],
+            f"{label}.backward: d{key}",
+            loss=lambda v: run(v)[1],
+            wrt=list(wrt),
+        )
