@@ -47,7 +47,7 @@ for name, dt in (("float32", torch.float32), ("float64", torch.float64)):
     def pool_step():
         z.grad = None
         pool(z).backward(dz)
-    out[name] = {"conv": median(conv_step), "pool": median(pool_step)}
+    out[name] = {"conv": median_time(conv_step, repeats), "pool": median_time(pool_step, repeats)}
 print(json.dumps(out))
 """
 
