@@ -35,4 +35,8 @@ from numnet.batchnorm import BatchNorm1d
 from numnet.dropout import Dropout
 from numnet.penalties import elastic_net_penalty, l1_penalty, l2_penalty
 
+# Case studies.
+from numnet.pca import PCA
+from numnet.image_metrics import psnr
+
 __version__ = "0.1.0"
