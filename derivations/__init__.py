@@ -50,7 +50,7 @@ def _discover():
     found = [
         m
         for m in found
-        if m not in {"core", "functions", "ties", "__main__"} and not m.startswith("_")
+        if m not in {"core", "functions", "matrices", "ties", "__main__"} and not m.startswith("_")
     ]
     for name in sorted(
         found, key=lambda m: (BOOK_ORDER.index(m) if m in BOOK_ORDER else len(BOOK_ORDER), m)

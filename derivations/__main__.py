@@ -25,6 +25,27 @@ def table(reports):
     return "\n".join(lines)
 
 
+def check(name):
+    """Build and check one derivation; one that cannot even be built is a failed report."""
+    start = time.perf_counter()
+    try:
+        report = derivations.get(name).check()
+    except Exception as err:
+        report = Report(name, "failed", None, None, 0.0, [f"{type(err).__name__}: {err}"])
+    report.seconds = time.perf_counter() - start  # include the build, not only the check
+    return report
+
+
+def summary(reports, seconds):
+    """The closing line: how many passed, at which level, in how long."""
+    failed = sum(not r.ok for r in reports)
+    levels = {lvl: sum(r.ok and r.level == lvl for r in reports) for lvl in ("symbolic", "numeric")}
+    return (
+        f"{len(reports) - failed} passed, {failed} failed "
+        f"({levels['symbolic']} symbolic, {levels['numeric']} numeric) in {seconds:.1f} s"
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m derivations", description=__doc__)
     parser.add_argument("--list", action="store_true", help="list the derivations and exit")
@@ -43,22 +64,10 @@ def main(argv=None):
     start = time.perf_counter()
     reports = []
     for name in names:
-        t0 = time.perf_counter()
-        try:
-            report = derivations.get(name).check()
-        except Exception as err:  # a derivation that cannot even be built is a failure row
-            report = Report(name, "failed", None, None, 0.0, [f"{type(err).__name__}: {err}"])
-        report.seconds = time.perf_counter() - t0  # include the build, not only the check
-        reports.append(report)
-        print(table([report]).splitlines()[-1] if reports[1:] else table([report]), flush=True)
-    failed = [r.name for r in reports if not r.ok]
-    levels = {lvl: sum(r.ok and r.level == lvl for r in reports) for lvl in ("symbolic", "numeric")}
-    print(
-        f"\n{len(reports) - len(failed)} passed, {len(failed)} failed "
-        f"({levels['symbolic']} symbolic, {levels['numeric']} numeric) "
-        f"in {time.perf_counter() - start:.1f} s"
-    )
-    return 1 if failed else 0
+        reports.append(check(name))
+        print(table(reports[-1:]).splitlines()[-1] if reports[1:] else table(reports), flush=True)
+    print("\n" + summary(reports, time.perf_counter() - start))
+    return 0 if all(r.ok for r in reports) else 1
 
 
 if __name__ == "__main__":

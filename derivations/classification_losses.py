@@ -12,6 +12,7 @@ import numnet
 from derivations import derivation
 from derivations.core import Derivation, prove_equal
 from derivations.functions import sigma
+from derivations.matrices import symbol_matrix
 from derivations.softmax import K, probs, softmax_exprs, unevaluated_product, z
 
 y = sp.symbols(f"y1:{K + 1}", real=True)
@@ -21,11 +22,6 @@ LABELS = (0, 2)  # their classes (0-based): sample 1 is class 1, sample 2 is cla
 
 #: The stable BCE-with-logits form, as printed (SymPy evaluates max and |z| once z has a sign).
 STABLE_TEX = r"\max(z, 0) - z y + \log\left(1 + e^{-|z|}\right)"
-
-
-def logits_matrix(name="z"):
-    """An ``N × K`` matrix of real logit symbols ``z_{nk}``."""
-    return sp.Matrix(N, K, lambda n, k: sp.Symbol(f"{name}_{n + 1}{k + 1}", real=True))
 
 
 def one_hot(labels):
@@ -145,7 +141,7 @@ def cross_entropy_batch_mean():
         "row of ∂J/∂Z is that sample's p − y, divided by N. Shown for N = 2, K = 3, "
         "labels (1, 3).",
     )
-    logits = logits_matrix()
+    logits = symbol_matrix("z", N, K)
     cost = batch_cross_entropy(logits, LABELS)
     claim = d.chain(
         (
@@ -181,7 +177,7 @@ def nll_loss_grad():
         "gradient is −1/N at those entries and 0 elsewhere. Fed with log_softmax(z), it is "
         "cross-entropy.",
     )
-    logp = logits_matrix("ell")
+    logp = symbol_matrix(r"\ell", N, K)
     cost = -sp.Add(*[logp[n, LABELS[n]] for n in range(N)]) / N
     claim = d.chain(
         (

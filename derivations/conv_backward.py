@@ -7,9 +7,10 @@ import sympy as sp
 
 import numnet
 from derivations import derivation
-from derivations.convolution import correlate, dilate, pad, rot180, symbol_matrix
+from derivations.convolution import correlate, dilate, pad, rot180
 from derivations.core import Derivation
 from derivations.functions import relu, sigma
+from derivations.matrices import symbol_matrix
 from derivations.ties import tie_module
 
 # ----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import sympy as sp
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
+from derivations.matrices import symbol_matrix
 from numnet.conv import im2col
 
 # ----------------------------------------------------------------------------------------
@@ -79,13 +80,6 @@ def patches(x, kh, kw, stride=1):
         kh * kw,
         ho * wo,
         lambda r, q: x[(q // wo) * stride + r // kw, (q % wo) * stride + r % kw],
-    )
-
-
-def symbol_matrix(name, rows, cols, start=1):
-    """A matrix of real symbols ``name_{ij}`` (indices from ``start``)."""
-    return sp.Matrix(
-        rows, cols, lambda i, j: sp.Symbol(f"{name}_{{{i + start}{j + start}}}", real=True)
     )
 
 

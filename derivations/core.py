@@ -122,6 +122,10 @@ def _is_zero_numeric(a, b, rng, points=20):
     return True
 
 
+#: Verification levels, weakest first: a derivation is as strong as its weakest step.
+_LEVELS = ["failed", "numeric", "symbolic"]
+
+
 def prove_equal(a, b, rng=None):
     """Return ``"symbolic"``, ``"numeric"`` or ``"failed"`` for the claim ``a == b``."""
     rng = rng or np.random.default_rng(0)
@@ -140,9 +144,6 @@ def prove_equal(a, b, rng=None):
         return "symbolic"
     numeric = _is_zero_numeric(a, b, rng)
     return "numeric" if numeric else "failed"
-
-
-_LEVELS = ["failed", "numeric", "symbolic"]
 
 
 def _doit(e):

@@ -12,17 +12,8 @@ import numnet
 from derivations import derivation
 from derivations.core import Derivation, prove_equal
 from derivations.functions import sigma
+from derivations.matrices import gradient, symbol_matrix
 from derivations.ties import tie_module
-
-
-def entries(name, rows, cols):
-    """An explicit ``rows × cols`` matrix of symbols ``name_{ij}`` (1-based)."""
-    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{{{i + 1}{j + 1}}}", real=True))
-
-
-def gradient(scalar, matrix):
-    """The matrix of partial derivatives ``∂scalar/∂matrix_ij``, computed entry by entry."""
-    return matrix.applyfunc(lambda m: sp.diff(scalar, m))
 
 
 def shown_as(matexpr, env, why):
@@ -44,10 +35,10 @@ X, W, b, D = (
     sp.MatrixSymbol(s, r, c) for s, r, c in [("X", N, I), ("W", I, O), ("b", 1, O), ("delta", N, O)]
 )
 Xs, Ws, bs, Ds = (
-    entries("x", N, I),
-    entries("w", I, O),
-    entries("b", 1, O),
-    entries(r"\delta", N, O),
+    symbol_matrix("x", N, I),
+    symbol_matrix("w", I, O),
+    symbol_matrix("b", 1, O),
+    symbol_matrix(r"\delta", N, O),
 )
 ONES = sp.MatrixSymbol(r"\mathbf{1}", N, 1)  # a column of ones: 1b adds b to every row
 ENV = {X: Xs, W: Ws, b: bs, D: Ds, ONES: sp.ones(N, 1)}
@@ -116,11 +107,11 @@ def linear_collapse():
         sp.MatrixSymbol("x", 3, 1),
     )
     env = {
-        W1: entries("u", 3, 3),
-        W2: entries("v", 3, 3),
-        b1: entries("c", 3, 1),
-        b2: entries("e", 3, 1),
-        x: entries("x", 3, 1),
+        W1: symbol_matrix("u", 3, 3),
+        W2: symbol_matrix("v", 3, 3),
+        b1: symbol_matrix("c", 3, 1),
+        b2: symbol_matrix("e", 3, 1),
+        x: symbol_matrix("x", 3, 1),
     }
     d.chain(
         shown_as(W2 * (W1 * x + b1) + b2, env, "two layers, no activation"),
@@ -146,12 +137,12 @@ def two_layer_backprop():
         "∂L/∂W₁ = Xᵀδ₁. SymPy checks the result against differentiating L directly.",
     )
     Xs_, W1s, b1s, W2s, b2s, Ts = (
-        entries("x", n, i),
-        entries("u", i, h),
-        entries("c", 1, h),
-        entries("v", h, 1),
-        entries("e", 1, 1),
-        entries("t", n, 1),
+        symbol_matrix("x", n, i),
+        symbol_matrix("u", i, h),
+        symbol_matrix("c", 1, h),
+        symbol_matrix("v", h, 1),
+        symbol_matrix("e", 1, 1),
+        symbol_matrix("t", n, 1),
     )
     Z1 = Xs_ * W1s + sp.ones(n, 1) * b1s
     A1 = Z1.applyfunc(sigma)

@@ -5,7 +5,7 @@ import sympy as sp
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
-from derivations.dense import entries, gradient
+from derivations.matrices import gradient, symbol_matrix
 
 
 @derivation
@@ -28,7 +28,7 @@ def mse_half():
 @derivation
 def mse_mean():
     n = 3
-    p, t = entries("p", n, 1), entries("t", n, 1)
+    p, t = symbol_matrix("p", n, 1), symbol_matrix("t", n, 1)
     d = Derivation(
         "mse_mean",
         "Mean squared error: ∂L/∂p = 2(p − t)/n",

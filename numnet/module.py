@@ -113,7 +113,7 @@ class Module:
         return check_float(self.name, x, dtype=dtype)
 
     def _remember(self, **cache):
-        """Store what ``backward`` needs, together with the output shape and dtype."""
+        """Store what ``backward`` needs; ``y`` (the output) is how :meth:`_recall` checks ``dy``."""
         self._cache = cache
 
     def _recall(self, dy, out_shape_key="y"):
