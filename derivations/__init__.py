@@ -24,6 +24,7 @@ BOOK_ORDER = [
     "activations",
     "dense",
     "mse",
+    "backprop",
     "softmax",
     "classification_losses",
     "finite_differences",
@@ -50,7 +51,18 @@ def _discover():
     found = [
         m
         for m in found
-        if m not in {"core", "functions", "matrices", "ties", "__main__"} and not m.startswith("_")
+        if m
+        not in {
+            "core",
+            "functions",
+            "matrices",
+            "ties",
+            "printing",
+            "proving",
+            "indexed",
+            "__main__",
+        }
+        and not m.startswith("_")
     ]
     for name in sorted(
         found, key=lambda m: (BOOK_ORDER.index(m) if m in BOOK_ORDER else len(BOOK_ORDER), m)
@@ -74,4 +86,5 @@ def get(name):
     d = _BUILDERS[name]()
     if d.name != name:
         raise ValueError(f"builder {name!r} returned a derivation named {d.name!r}")
+    d.number = names().index(name) + 1
     return d

@@ -1,153 +1,55 @@
-"""The derivation engine: chains of checked steps, facts, and ties to numnet.
+"""The derivation engine: a derivation is stated, checked and shown as one object.
 
 A :class:`Derivation` holds
 
-* **chains** ``e1 = e2 = … = en``, each step with a one-line justification; every step is
-  checked equal to the one before it;
-* **facts**: SymPy statements that must evaluate to ``True`` (``σ(0) = 1/2``, a rank, a bound);
-* **ties**: the final claim compared with numnet's hand-written code at random points, and
-  numnet's code compared with central finite differences of numnet's own forward pass.
+* **definitions** (``d.define``): named quantities such as ``z_nk = Σ_m x_nm w_mk + b_k`` or an
+  explicit 2 × 3 instance of a matrix ``X``; a reader sees the name, the checker substitutes
+  the value;
+* **chains** ``lhs = e1 = e2 = … = en`` (``d.chain``): ``lhs`` is what is being computed, written
+  with the book's functions (``σ'(x)`` is ``Derivative(sigma(x), x)``); the first line is
+  checked against ``lhs`` with every definition written out, and every later line against
+  the line before it;
+* **facts** (``d.fact``): unevaluated relations ``a = b``, ``a ≤ b``, ``a ≠ b`` that must hold;
+* **ties**: the claim compared with numnet's hand-written code at random points (in float64
+  and float32), and numnet compared with central finite differences of numnet's own forward.
 
-``check()`` reports the verification level truthfully: ``symbolic`` only when SymPy reduced
-every step's difference to exactly zero, ``numeric`` when some step was only confirmed at random
-points (the tie and finite differences are then the evidence). The same object renders its steps
-as aligned LaTeX in a notebook (``_repr_markdown_``), so the book shows what was checked.
+What a reader sees is printed from those same SymPy objects by :func:`printing.tex`: no
+formula is typed. The level says honestly what was obtained, and for which sizes:
+
+=============  ==========================================================================
+``general``    every step reduced to zero symbolically, for every size (symbolic K, N, …)
+``sizes``      every step reduced to zero symbolically, at the explicit sizes given in ``at``
+``exact``      exact arithmetic on numbers (no symbols left)
+``enumerated`` an exact check of every case of a finite enumeration
+``numeric``    some step only confirmed at sample points (relative tolerance, kinks, ties)
+``failed``     some step, fact or tie does not hold
+=============  ==========================================================================
 """
 
 from __future__ import annotations
 
-import re
-import signal
-import threading
+import inspect
+import itertools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
-#: Relative tolerance for "numerically equal" (claim vs numnet, step vs step).
+from derivations.printing import tex
+from derivations.proving import concrete, holds, prove_equal
+
+__all__ = ["Derivation", "concrete", "prove_equal", "LEVELS"]
+
+#: Relative tolerance of numnet (float64) against the claim.
 EXACT_TOL = 1e-9
-#: Relative tolerance for numnet vs central finite differences (h = 1e-6, float64).
+#: Relative tolerance of numnet in float32 against the claim (float32 has ε ≈ 1.2e-7).
+FLOAT32_TOL = 1e-4
+#: Relative tolerance of numnet against central finite differences (h = 1e-6, float64).
 FD_TOL = 1e-6
-#: Seconds a single step may spend in ``sympy.simplify`` before we fall back to numbers.
-SIMPLIFY_BUDGET = 4.0
 
-
-# ----------------------------------------------------------------------------------------
-# Proving two expressions equal
-# ----------------------------------------------------------------------------------------
-class _Timeout(Exception):
-    pass
-
-
-def _with_budget(fn, seconds):
-    """Run ``fn()``; give up after ``seconds`` (only in the main thread, where signals work)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        return None
-
-    def on_alarm(signum, frame):
-        raise _Timeout
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    except _Timeout:
-        return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def concrete(e):
-    """``e`` with book-defined functions (σ, ReLU, …) written out and derivatives evaluated.
-
-    Functions in :mod:`derivations.functions` define ``_eval_rewrite_as_numeric``; explicit
-    matrices replace matrix expressions such as ``X.T * D``.
-    """
-    if isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase):
-        e = e.as_explicit()
-    if isinstance(e, sp.MatrixBase):
-        return e.applyfunc(concrete)
-    return e.rewrite("numeric").doit() if hasattr(e, "rewrite") else e
-
-
-# Cheap, targeted reductions first; ``simplify`` last and under a time budget.
-_REDUCTIONS = (
-    lambda d: d,
-    sp.expand,
-    lambda d: sp.cancel(sp.together(d)),
-    lambda d: sp.cancel(sp.together(sp.expand(concrete(d)))),
-    lambda d: sp.cancel(sp.together(sp.expand(concrete(d).rewrite(sp.exp)))),
-    lambda d: sp.piecewise_fold(d),
-    lambda d: sp.expand(sp.expand_log(d, force=True)),
-)
-
-
-def _is_zero_symbolic(d):
-    for reduce in _REDUCTIONS:
-        try:
-            if reduce(d) == 0:
-                return True
-        except (TypeError, NotImplementedError, AttributeError):
-            continue
-    return _with_budget(lambda: sp.simplify(d) == 0, SIMPLIFY_BUDGET) is True
-
-
-def _sample_value(sym, rng):
-    if sym.is_positive:
-        return rng.uniform(0.2, 3.0)
-    if sym.is_nonnegative:
-        return rng.uniform(0.0, 3.0)
-    return rng.uniform(-3.0, 3.0)
-
-
-def _is_zero_numeric(a, b, rng, points=20):
-    """Compare ``a`` and ``b`` at random points; ``None`` if they cannot be evaluated."""
-    a, b = concrete(a), concrete(b)
-    d = sp.Matrix([a - b]) if not isinstance(a, sp.MatrixBase) else a - b
-    syms = sorted(d.free_symbols | sp.sympify(a).free_symbols, key=str)
-    if d.atoms(sp.core.function.AppliedUndef):
-        return None  # an undefined function (such as g) has no numbers
-    f = sp.lambdify(syms, d, "numpy")
-    fa = sp.lambdify(syms, sp.Matrix([a]) if not isinstance(a, sp.MatrixBase) else a, "numpy")
-    for _ in range(points):
-        vals = [_sample_value(s, rng) for s in syms]
-        diff = np.abs(np.asarray(f(*vals), dtype=complex)).max()
-        scale = max(1.0, np.abs(np.asarray(fa(*vals), dtype=complex)).max())
-        if not diff <= EXACT_TOL * scale:
-            return False
-    return True
-
-
-#: Verification levels, weakest first: a derivation is as strong as its weakest step.
-_LEVELS = ["failed", "numeric", "symbolic"]
-
-
-def prove_equal(a, b, rng=None):
-    """Return ``"symbolic"``, ``"numeric"`` or ``"failed"`` for the claim ``a == b``."""
-    rng = rng or np.random.default_rng(0)
-    a, b = _doit(a), _doit(b)
-    a = a.as_explicit() if isinstance(a, sp.MatrixExpr) else a
-    b = b.as_explicit() if isinstance(b, sp.MatrixExpr) else b
-    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
-        if (
-            not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase))
-            or a.shape != b.shape
-        ):
-            return "failed"
-        levels = [prove_equal(x, y, rng) for x, y in zip(a, b, strict=True)]
-        return min(levels, key=_LEVELS.index, default="symbolic")
-    if _is_zero_symbolic(sp.sympify(a - b)):
-        return "symbolic"
-    numeric = _is_zero_numeric(a, b, rng)
-    return "numeric" if numeric else "failed"
-
-
-def _doit(e):
-    return e.doit() if hasattr(e, "doit") else e
+#: Verification levels, weakest first: a derivation is as strong as its weakest part.
+LEVELS = ["failed", "numeric", "enumerated", "exact", "sizes", "general"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -155,21 +57,18 @@ def _doit(e):
 # ----------------------------------------------------------------------------------------
 @dataclass
 class Step:
-    """One line of a chain: an expression, why it equals the line before, optional display TeX."""
+    """One line of a chain: an expression and why it equals the line before."""
 
     expr: object
-    why: str
-    tex: str | None = None
+    why: object
     level: str | None = None
-
-    def latex(self):
-        return self.tex if self.tex is not None else sp.latex(self.expr)
+    shown: str | None = None  # LEGACY: typed TeX, removed once every module is converted
 
 
 @dataclass
 class Chain:
+    lhs: object  # what is computed (a SymPy expression), shown as "lhs = …"
     steps: list
-    lhs: str | None = None  # display-only name of the first expression (e.g. "\\sigma'(x)")
 
     @property
     def claim(self):
@@ -178,9 +77,17 @@ class Chain:
 
 @dataclass
 class Fact:
-    statement: object  # a SymPy boolean, or a Python bool computed from SymPy objects
-    why: str
-    tex: str | None = None
+    statement: object  # an unevaluated SymPy relation, printed as it is checked
+    why: object
+    level: str | None = None
+    shown: str | None = None  # LEGACY
+
+
+@dataclass
+class Enumeration:
+    statement: object  # a relation in the symbols of ``over``
+    over: dict  # symbol -> iterable of values
+    why: object
     level: str | None = None
 
 
@@ -188,14 +95,15 @@ class Fact:
 class Tie:
     """Agreement of a claim with numnet (and of numnet with finite differences)."""
 
-    claim: object  # SymPy expression or Matrix in ``inputs``
-    inputs: list  # SymPy symbols, sampled at random (may be empty for exact examples)
-    numnet: object  # callable(values: ndarray) -> ndarray, numnet's answer
-    label: str  # e.g. "Sigmoid.backward"
+    claim: object
+    inputs: list
+    numnet: object  # callable(values[, dtype]) -> ndarray, numnet's answer
+    label: str
     loss: object = None  # callable(values) -> float whose gradient wrt ``wrt`` is the claim
     wrt: list | None = None
     sample: object = None  # callable(rng) -> values
     err_numnet: float | None = None
+    err_float32: float | None = None
     err_fd: float | None = None
 
 
@@ -207,6 +115,8 @@ class Report:
     err_fd: float | None
     seconds: float
     problems: list = field(default_factory=list)
+    scope: str = ""
+    err_float32: float | None = None
 
     @property
     def ok(self):
@@ -231,110 +141,293 @@ def _central_differences(loss, values, idx, h=1e-6):
     return grad
 
 
+def _takes_dtype(fn):
+    try:
+        return "dtype" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _sample_value(sym, rng):
+    if sym.is_positive:
+        return rng.uniform(0.2, 3.0)
+    if sym.is_nonnegative:
+        return rng.uniform(0.0, 3.0)
+    return rng.uniform(-3.0, 3.0)
+
+
+def text(*pieces):
+    """MyST text from strings and SymPy expressions: each expression is typeset by :func:`tex`."""
+    out = []
+    for p in pieces:
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, (tuple, list)):
+            out.append(text(*p))
+        else:
+            out.append(f"${tex(p)}$")
+    return "".join(out)
+
+
 # ----------------------------------------------------------------------------------------
 # Derivation
 # ----------------------------------------------------------------------------------------
 class Derivation:
     """A named, checked derivation that renders itself as the book's text.
 
+    Parameters
+    ----------
+    name : str
+        Identifier (``softmax_jacobian``); the book links to it as ``derivation-softmax-jacobian``.
+    title, intro : str or tuple
+        Text; a tuple mixes strings and SymPy expressions, which are typeset (never typed).
+    sizes : str, optional
+        For a proof with symbolic sizes: which sizes it covers, e.g. ``"every K ≥ 1"``.
+    at : str, optional
+        For a proof on explicit matrices: the sizes it was done at, e.g. ``"N = 2, D = 3"``.
+        Explicit matrices without ``at`` are an error: the level must say which sizes.
+    ranges : dict, optional
+        Index symbol -> ``(first, last)``, e.g. ``{i: (1, K)}``: lets sums over ``k`` sift.
+
     Examples
     --------
-    >>> x = sp.Symbol("x")
+    >>> x = sp.Symbol("x", real=True)
     >>> d = Derivation("square", "The derivative of x²")
-    >>> _ = d.chain((sp.Derivative(x**2, x), "definition"), (2 * x, "power rule"))
+    >>> _ = d.chain(sp.Derivative(x**2, x), (2 * x, "power rule"))
     >>> d.check().level
-    'symbolic'
+    'general'
     """
 
-    def __init__(self, name, title, intro=""):
+    def __init__(self, name, title, intro="", *, sizes=None, at=None, ranges=None):
+        if sizes and at:
+            raise ValueError(
+                f"{name}: give sizes= (a general proof) or at= (an instance), not both"
+            )
         self.name, self.title, self.intro = name, title, intro
+        self.sizes, self.at, self.ranges = sizes, at, dict(ranges or {})
+        self.definitions: dict = {}  # symbol -> (value, show)
         self.chains: list[Chain] = []
         self.facts: list[Fact] = []
+        self.enumerations: list[Enumeration] = []
         self.ties: list[Tie] = []
+        self.number = None  # set by the registry: "Derivation 12"
+        self.legacy = False
         self._report = None
 
     # -- building ---------------------------------------------------------------------------
-    def chain(self, *steps, lhs=None):
-        """Add ``e1 = e2 = …``; each step is ``(expr, why)`` or ``(expr, why, tex)``."""
-        chain = Chain([Step(*s) for s in steps], lhs)
-        self.chains.append(chain)
-        return chain.claim
+    def define(self, symbol, value, show=True):
+        """Name ``value`` as ``symbol``: shown as ``symbol = value``, substituted when checking.
+
+        ``symbol`` is a Symbol, a MatrixSymbol or an IndexedBase (then ``value`` is a Lambda of
+        the indices, e.g. ``Lambda((n, k), Sum(x[n, m] * w[m, k], (m, 1, D)) + b[k])``).
+        ``show=False`` keeps a large instance out of the text: it goes into the closed
+        "instance checked" box beneath the derivation.
+        """
+        self.definitions[symbol] = (value, show)
+        return symbol
+
+    def chain(self, *args, lhs=None):
+        """Add ``lhs = e1 = e2 = …``: ``chain(lhs, (e1, why), (e2, why), …)``. Returns ``en``."""
+        if args and isinstance(args[0], tuple):  # LEGACY: chain((e1, why[, tex]), …, lhs="tex")
+            self.legacy = True
+            c = Chain(lhs, [Step(s[0], s[1], shown=(s[2] if len(s) > 2 else None)) for s in args])
+            c.legacy = True
+            self.chains.append(c)
+            return c.claim
+        lhs, steps = args[0], args[1:]
+        if not steps or any(not isinstance(s, tuple) or len(s) != 2 for s in steps):
+            raise TypeError(f"{self.name}: chain(lhs, (expr, why), …) needs (expr, why) steps")
+        self.chains.append(Chain(lhs, [Step(expr, why) for expr, why in steps]))
+        return self.chains[-1].claim
 
     def fact(self, statement, why, tex=None):
-        """Add a statement that SymPy must evaluate to ``True``.
+        """Add an unevaluated relation that must hold, e.g. ``sp.Le(a, b, evaluate=False)``."""
+        if tex is not None or isinstance(statement, bool) or statement in (sp.true, sp.false):
+            self.legacy = True  # LEGACY: a boolean with typed TeX
+            self.facts.append(Fact(statement, why, shown=tex if tex is not None else None))
+            return
+        if not isinstance(statement, sp.core.relational.Relational):
+            raise TypeError(
+                f"{self.name}: fact {text(why)!r} must be an unevaluated SymPy relation "
+                f"(sp.Eq(a, b, evaluate=False), sp.Le(…), sp.Ne(…)), got {type(statement).__name__}"
+            )
+        self.facts.append(Fact(statement, why))
 
-        SymPy often evaluates a statement as soon as it is built (``σ(0) = 1/2`` becomes
-        ``True``); then ``tex`` must say what was stated, or the book would print "True".
-        """
-        if tex is None and (statement is True or statement is sp.true):
-            raise ValueError(f"fact {why!r}: the statement is already True; pass tex= to show it")
-        self.facts.append(Fact(statement, why, tex))
+    def enumerate(self, statement, over, why):
+        """Add a relation checked exactly at every combination of values in ``over``."""
+        self.enumerations.append(Enumeration(statement, dict(over), why))
 
     def tie(self, claim, inputs, numnet, label, *, loss=None, wrt=None, sample=None):
         """Tie ``claim`` to numnet: ``numnet(values)`` must equal ``claim`` at random ``inputs``.
 
-        With ``loss`` (a scalar function of the same values, built from numnet's forward pass),
-        numnet's answer must also equal the central finite differences of ``loss`` with respect
-        to the symbols ``wrt``.
+        If ``numnet`` accepts a ``dtype`` keyword it is also run in float32. With ``loss`` (a
+        scalar function of the same values, built from numnet's forward pass), numnet's answer
+        must also equal the central finite differences of ``loss`` for the symbols ``wrt``.
         """
         self.ties.append(Tie(claim, list(inputs), numnet, label, loss, wrt, sample))
 
     # -- checking ---------------------------------------------------------------------------
+    def unfold(self, expr):
+        """``expr`` with every definition substituted (repeatedly) and evaluated."""
+        cache = self.__dict__.setdefault("_unfolded", {})
+        try:
+            return cache[expr]
+        except (KeyError, TypeError):
+            pass
+        result = self._unfold(expr)
+        try:
+            cache[expr] = result
+        except TypeError:  # an unhashable (mutable) matrix
+            pass
+        return result
+
+    def _unfold(self, expr):
+        for _ in range(10):
+            before = expr
+            for symbol, (value, _show) in self.definitions.items():
+                if isinstance(symbol, sp.IndexedBase):
+                    expr = expr.replace(
+                        lambda e, s=symbol: isinstance(e, sp.Indexed) and e.base == s,
+                        lambda e, v=value: v(*e.indices),
+                    )
+                else:
+                    expr = expr.subs(symbol, value)
+            if expr == before:
+                break
+        expr = expr.doit() if hasattr(expr, "doit") else expr
+        if isinstance(expr, sp.MatrixExpr) and all(
+            dim.is_Integer for dim in map(sp.sympify, expr.shape)
+        ):
+            return expr.as_explicit()
+        return expr
+
+    def _step_level(self, a, b, rng):
+        level = prove_equal(self.unfold(a), self.unfold(b), rng, self.ranges)
+        return self._scoped(level, a, b)
+
+    def _scoped(self, level, *exprs):
+        """``symbolic`` becomes ``exact`` (no symbols), ``sizes`` or ``general``."""
+        if level != "symbolic":
+            return level
+        unfolded = [self.unfold(e) for e in exprs]
+        if not any(getattr(sp.sympify(e), "free_symbols", True) for e in unfolded):
+            return "exact"
+        return "sizes" if self.at else "general"
+
     def check(self, points=8, seed=0):
         """Check every step, fact and tie; return (and cache) a :class:`Report`."""
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
         problems, levels = [], []
+        if not self.at and not self.legacy and self._uses_explicit_matrices():
+            problems.append("proved on explicit matrices: say at which sizes (at=…)")
         for c in self.chains:
-            for prev, step in zip(c.steps, c.steps[1:], strict=False):
-                step.level = prove_equal(prev.expr, step.expr, rng)
+            previous = c.lhs
+            if getattr(c, "legacy", False):  # LEGACY: the first line was never checked
+                previous = c.steps[0].expr
+                c.steps[0].level = "general"
+            for step in c.steps[1:] if getattr(c, "legacy", False) else c.steps:
+                legacy = getattr(c, "legacy", False)
+                if not legacy and step.expr == previous:
+                    step.level = "failed"
+                    problems.append(f"step {text(step.why)!r} repeats the line before")
+                else:
+                    step.level = self._step_level(previous, step.expr, rng)
+                    if step.level == "failed":
+                        problems.append(f"step {text(step.why)!r} does not follow")
                 levels.append(step.level)
-                if step.level == "failed":
-                    problems.append(f"step '{step.why}' does not follow from the line before")
+                previous = step.expr
         for f in self.facts:
-            f.level = "symbolic" if bool(_doit(f.statement) == sp.true) else "failed"
+            if f.shown is not None or not isinstance(f.statement, sp.core.relational.Relational):
+                f.level = "general" if bool(_doit(f.statement) == sp.true) else "failed"
+                levels.append(f.level)
+                if f.level == "failed":
+                    problems.append(f"fact '{f.why}' is not true")
+                continue
+            lhs, rhs = (self.unfold(side) for side in f.statement.args)
+            level = holds(f.statement.func(lhs, rhs, evaluate=False), rng, self.ranges)
+            f.level = self._scoped(level, *f.statement.args)
             levels.append(f.level)
             if f.level == "failed":
-                problems.append(f"fact '{f.why}' is not true")
-        errs_n, errs_fd = [], []
+                problems.append(f"fact {text(f.why)!r} is not true")
+        for e in self.enumerations:
+            e.level = "enumerated" if self._enumerate(e) else "failed"
+            levels.append(e.level)
+            if e.level == "failed":
+                problems.append(f"enumeration {text(e.why)!r} has a case that is not true")
+        errs = {"n": [], "32": [], "fd": []}
         for t in self.ties:
-            t.err_numnet, t.err_fd = self._check_tie(t, rng, points)
-            errs_n.append(t.err_numnet)
+            self._check_tie(t, rng, points)
+            errs["n"].append(t.err_numnet)
             if t.err_numnet > EXACT_TOL:
                 problems.append(f"{t.label} differs from the claim by {t.err_numnet:.2e}")
+            if t.err_float32 is not None:
+                errs["32"].append(t.err_float32)
+                if t.err_float32 > FLOAT32_TOL:
+                    problems.append(f"{t.label} in float32 differs by {t.err_float32:.2e}")
             if t.err_fd is not None:
-                errs_fd.append(t.err_fd)
+                errs["fd"].append(t.err_fd)
                 if t.err_fd > FD_TOL:
                     problems.append(f"{t.label} differs from finite differences by {t.err_fd:.2e}")
-        level = min(levels, key=_LEVELS.index, default="symbolic")
+        # An exact check of a closed statement is a proof: it weakens no symbolic proof.
+        level = min(
+            [lv for lv in levels if lv != "exact"] or levels, key=LEVELS.index, default="general"
+        )
         self._report = Report(
             self.name,
-            level,
-            max(errs_n) if errs_n else None,
-            max(errs_fd) if errs_fd else None,
+            "failed" if problems else level,
+            max(errs["n"], default=None),
+            max(errs["fd"], default=None),
             time.perf_counter() - start,
             problems,
+            self.scope_text(level),
+            max(errs["32"], default=None),
         )
         return self._report
 
+    def _uses_explicit_matrices(self):
+        for value, _show in self.definitions.values():
+            if isinstance(value, sp.MatrixBase) and value.free_symbols and len(value) > 1:
+                return True
+        for c in self.chains:
+            for e in [c.lhs] + [s.expr for s in c.steps]:
+                if isinstance(e, sp.MatrixBase) and e.free_symbols and len(e) > 1:
+                    return True
+        return False
+
+    def _enumerate(self, e):
+        symbols = list(e.over)
+        for values in itertools.product(*e.over.values()):
+            case = e.statement.subs(dict(zip(symbols, values, strict=True)))
+            if not bool(self.unfold(case.lhs).equals(self.unfold(case.rhs))) and not (
+                not isinstance(case, sp.Eq)
+                and bool(case.func(self.unfold(case.lhs), self.unfold(case.rhs)))
+            ):
+                return False
+        return True
+
     def _check_tie(self, t, rng, points):
-        claim = concrete(t.claim)
+        claim = concrete(self.unfold(t.claim))
         claim = claim if isinstance(claim, sp.MatrixBase) else sp.Matrix([claim])
         f = sp.lambdify(t.inputs, claim, "numpy")
         wrt_idx = [t.inputs.index(s) for s in (t.wrt or [])]
-        err_n, err_fd = 0.0, None
+        t.err_numnet, t.err_float32, t.err_fd = 0.0, None, None
+        float32 = _takes_dtype(t.numnet)
         for _ in range(points if t.inputs else 1):
             values = (
                 np.asarray(t.sample(rng), dtype=np.float64)
                 if t.sample
                 else np.array([_sample_value(s, rng) for s in t.inputs])
             )
+            expected = np.asarray(f(*values), dtype=np.float64)
             ours = np.asarray(t.numnet(values), dtype=np.float64)
-            err_n = max(err_n, _rel_err(np.asarray(f(*values), dtype=np.float64), ours))
+            t.err_numnet = max(t.err_numnet, _rel_err(expected, ours))
+            if float32:
+                ours32 = np.asarray(t.numnet(values, dtype=np.float32), dtype=np.float64)
+                t.err_float32 = max(t.err_float32 or 0.0, _rel_err(expected, ours32))
             if t.loss is not None:
                 fd = _central_differences(t.loss, values, wrt_idx)
-                err_fd = max(err_fd or 0.0, _rel_err(ours, fd))
-        return err_n, err_fd
+                t.err_fd = max(t.err_fd or 0.0, _rel_err(ours, fd))
 
     @property
     def report(self):
@@ -345,68 +438,121 @@ class Derivation:
         """The last expression of each chain: what the derivation proves."""
         return [c.claim for c in self.chains]
 
+    # -- words ------------------------------------------------------------------------------
+    def scope_text(self, level=None):
+        """What the level means for this derivation, in a student's words."""
+        level = level or self.report.level
+        if level == "general":
+            return "proved symbolically" + (f", for {self.sizes}" if self.sizes else "")
+        if level == "sizes":
+            return f"proved symbolically at the sizes shown ({self.at})"
+        if level == "exact":
+            return "exact arithmetic on the numbers shown"
+        if level == "enumerated":
+            cases = "; ".join(_cases(e.over) for e in self.enumerations)
+            return f"checked exactly for every case of {cases}"
+        if level == "numeric":
+            return "confirmed numerically at sample points (relative tolerance 1e-9)"
+        return "failed"
+
+    @property
+    def label(self):
+        return "derivation-" + self.name.replace("_", "-")
+
+    @property
+    def heading(self):
+        number = f"Derivation {self.number}: " if self.number else ""
+        return number + text(self.title)
+
     # -- rendering --------------------------------------------------------------------------
     def latex_chain(self, i=0):
-        """The ``i``-th chain as an ``aligned`` LaTeX block (without ``$$``)."""
+        """The ``i``-th chain as LaTeX lines: ``lhs = e1``, then ``= e2``, … (for tests)."""
         c = self.chains[i]
-        first, rest = c.steps[0], c.steps[1:]
-        lines = [
-            f"{c.lhs} &= {first.latex()} && \\text{{{_tex_text(first.why)}}}"
-            if c.lhs
-            else f"& {first.latex()} && \\text{{{_tex_text(first.why)}}}"
+        return [f"{tex(c.lhs)} = {tex(c.steps[0].expr)}"] + [
+            f"= {tex(s.expr)}" for s in c.steps[1:]
         ]
-        lines += [f"&= {s.latex()} && \\text{{{_tex_text(s.why)}}}" for s in rest]
-        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def verdict(self):
         """One line of Markdown saying how this derivation was verified."""
         r = self.report
-        mark = "✔" if r.ok else "✘"
-        parts = [
-            f"{mark} **{r.level}**"
-            + (" (every step reduced to zero by SymPy)" if r.level == "symbolic" else "")
-        ]
+        parts = [("✔ " if r.ok else "✘ ") + f"**{self.scope_text(r.level)}**"]
         for t in self.ties:
-            s = f"`{t.label}` agrees to {t.err_numnet:.1e}"
+            s = f"numnet's `{t.label}` agrees to {t.err_numnet:.0e}"
+            if t.err_float32 is not None:
+                s += f" (float32: {t.err_float32:.0e})"
             if t.err_fd is not None:
-                s += f", finite differences to {t.err_fd:.1e}"
+                s += f", finite differences to {t.err_fd:.0e}"
             parts.append(s)
         return "; ".join(parts) + "."
 
-    def _repr_markdown_(self):
-        out = [f"**{self.title}**", ""] + ([self.intro, ""] if self.intro else [])
-        for i in range(len(self.chains)):
-            out += ["$$", self.latex_chain(i), "$$", ""]
+    def _markdown_lines(self):
+        out = [
+            f"({self.label})=",
+            "",
+            f"::::{{admonition}} {self.heading}",
+            ":class: derivation",
+            "",
+        ]
+        if self.intro:
+            out += [text(self.intro), ""]
+        shown = [(s, v) for s, (v, show) in self.definitions.items() if show]
+        for symbol, value in shown:
+            out += _display(_definition_tex(symbol, value))
+        for c in self.chains:
+            if getattr(c, "legacy", False):
+                first = c.steps[0].shown or tex(c.steps[0].expr)
+                out += _display(f"{c.lhs} = {first}" if c.lhs else first) + _why(c.steps[0].why)
+                for s in c.steps[1:]:
+                    out += _display(f"= {s.shown or tex(s.expr)}") + _why(s.why)
+                continue
+            out += _display(f"{tex(c.lhs)} = {tex(c.steps[0].expr)}")
+            out += _why(c.steps[0].why)
+            for s in c.steps[1:]:
+                out += _display(f"= {tex(s.expr)}")
+                out += _why(s.why)
         for f in self.facts:
-            tex = f.tex if f.tex is not None else sp.latex(f.statement)
-            out += [f"- ${tex}$ — {f.why}"]
-        if self.facts:
-            out.append("")
-        out.append(f"*Verified:* {self.verdict()}")
-        return "\n".join(out)
+            out += _display(f.shown or tex(f.statement)) + _why(f.why)
+        for e in self.enumerations:
+            out += _display(tex(e.statement)) + _why((e.why, f" (every case of {_cases(e.over)})"))
+        hidden = [(s, v) for s, (v, show) in self.definitions.items() if not show]
+        if hidden:
+            title = (
+                f"The instance checked ({self.at})" if self.at else "Definitions used by the check"
+            )
+            out += [f":::{{dropdown}} {title}", ""]
+            for symbol, value in hidden:
+                out += _display(_definition_tex(symbol, value))
+            out += [":::", ""]
+        out += [f"*Verified:* {self.verdict()}", "::::"]
+        return out
+
+    def _repr_markdown_(self):
+        return "\n".join(self._markdown_lines())
 
     def __repr__(self):
-        return f"<Derivation {self.name!r}: {self.title}>"
+        return f"<Derivation {self.name!r}: {text(self.title)}>"
 
 
-_SUPERSCRIPT = re.compile(r"([^\s$(]+)\^\(([^()]*)\)|([^\s$(]+)\^(\w+)")
-_SUBSCRIPT = re.compile(r"(?<!\w)([^\W\d_])_(\w{1,3})(?!\w)")
+def _doit(e):
+    return e.doit() if hasattr(e, "doit") else e
 
 
-def _tex_text(s):
-    """A plain-text justification, ready for ``\\text{…}``.
+def _definition_tex(symbol, value):
+    if isinstance(symbol, sp.IndexedBase) and isinstance(value, sp.Lambda):
+        return f"{tex(symbol[value.variables])} = {tex(value.expr)}"
+    return f"{tex(symbol)} = {tex(value)}"
 
-    Index notation typed in plain text becomes inline math, which MathJax typesets inside
-    ``\\text``: ``e^(z_i)`` → ``$e^{z_{i}}$``, ``δ_nk`` → ``$δ_{nk}$``; identifiers such as
-    ``l2_penalty`` are left alone.
-    """
-    s = s.replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
 
-    def subscripts(text, wrap):
-        return _SUBSCRIPT.sub(lambda m: f"{wrap}{m[1]}_{{{m[2]}}}{wrap}", text)
+def _display(latex):
+    return ["$$", latex, "$$", ""]
 
-    s = _SUPERSCRIPT.sub(
-        lambda m: f"${subscripts(m[1] or m[3], '')}^{{{subscripts(m[2] or m[4], '')}}}$", s
+
+def _why(why):
+    return [":::{container} derivation-why", text(why), ":::", ""]
+
+
+def _cases(over):
+    return ", ".join(
+        f"{tex(s)} = {min(v)}…{max(v)}" if len(list(v)) > 2 else f"{tex(s)} ∈ {set(v)}"
+        for s, v in over.items()
     )
-    parts = re.split(r"(\$[^$]*\$)", s)
-    return "".join(p if p.startswith("$") else subscripts(p, "$") for p in parts)

@@ -21,8 +21,8 @@ class sigma(sp.Function):  # noqa: N801 - printed name
         s = sigma(self.args[0])
         return s * (1 - s)  # proved in derivations/activations.py::sigmoid
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _power(r"\sigma\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class relu(sp.Function):  # noqa: N801
@@ -31,8 +31,8 @@ class relu(sp.Function):  # noqa: N801
     def _eval_rewrite_as_numeric(self, x, **kwargs):
         return sp.Piecewise((0, x <= 0), (x, True))
 
-    def _latex(self, printer):
-        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _power(r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class leaky_relu(sp.Function):  # noqa: N801
@@ -41,6 +41,22 @@ class leaky_relu(sp.Function):  # noqa: N801
     def _eval_rewrite_as_numeric(self, x, a, **kwargs):
         return sp.Piecewise((a * x, x <= 0), (x, True))
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         x, a = (printer._print(arg) for arg in self.args)
-        return r"\operatorname{LeakyReLU}_{%s}\left(%s\right)" % (a, x)
+        return _power(r"\operatorname{LeakyReLU}_{%s}\left(%s\right)" % (a, x), exp)
+
+
+def _power(tex, exp):
+    """``f(x)`` raised to ``exp`` (SymPy's printer passes the exponent of ``f(x)**2``)."""
+    return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
+class sigma_prime(sp.Function):  # noqa: N801
+    """The sigmoid's derivative ``σ'(x) = σ(x)(1 − σ(x))`` (proved in the sigmoid's derivation)."""
+
+    def _eval_rewrite_as_numeric(self, x, **kwargs):
+        s = 1 / (1 + sp.exp(-x))
+        return s * (1 - s)
+
+    def _latex(self, printer, exp=None):
+        return _power(r"\sigma'\left(%s\right)" % printer._print(self.args[0]), exp)

@@ -1,58 +1,82 @@
-"""The squared-error loss in the reports' form ½(t − out)² and in numnet's batch-mean form."""
+"""The squared-error loss: the ½ form of many courses, and numnet's mean over the batch."""
 
+import numpy as np
 import sympy as sp
 
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
-from derivations.matrices import gradient, symbol_matrix
+from derivations.indexed import index, instance_matrix, size
+from derivations.matrices import symbol_matrix
+from derivations.printing import ordered, product
+
+yhat, y = sp.Symbol(r"\hat{y}", real=True), sp.Symbol("y", real=True)
+N = size("N")
+n, j = index("n"), index("j")
+Yhat, Y = sp.IndexedBase(r"\hat{y}", real=True), sp.IndexedBase("y", real=True)
 
 
 @derivation
 def mse_half():
-    out, t = sp.symbols("out t", real=True)
+    half = sp.Rational(1, 2)
+    loss = half * ordered(y, -yhat) ** 2
     d = Derivation(
         "mse_half",
-        "Squared error with ½: ∂L/∂out = out − t",
-        "The reports (000 Q3) use L = ½(t − out)²; the ½ cancels the 2 from the power rule.",
+        "The squared error with a factor ½: its gradient is the error itself",
+        (
+            "Many courses write the loss of one prediction ",
+            yhat,
+            " with target y as ",
+            sp.Eq(sp.Symbol("L"), loss, evaluate=False),
+            ": the ½ cancels the 2 of the power rule.",
+        ),
     )
     d.chain(
-        (sp.Derivative(sp.Rational(1, 2) * (t - out) ** 2, out), "L = ½(t − out)²"),
-        (-(t - out), "chain rule: ½ · 2(t − out) · (−1)"),
-        (out - t, "rearrange"),
-        lhs=r"\frac{\partial L}{\partial \mathrm{out}}",
+        sp.Derivative(loss, yhat),
+        (
+            product(half, 2, ordered(y, -yhat), -1),
+            "chain rule: the outer square, then the inner −ŷ",
+        ),
+        (ordered(yhat, -y), "½ · 2 = 1, and the sign turns y − ŷ around"),
     )
     return d
 
 
 @derivation
 def mse_mean():
-    n = 3
-    p, t = symbol_matrix("p", n, 1), symbol_matrix("t", n, 1)
+    loss = product(1 / N, sp.Sum(ordered(Yhat[n], -Y[n]) ** 2, (n, 1, N)))
     d = Derivation(
         "mse_mean",
-        "Mean squared error: ∂L/∂p = 2(p − t)/n",
-        f"numnet's MSELoss, like PyTorch's, is the mean over all n elements without ½ (here n = {n}). "
-        "Its gradient is the ½-form's gradient out − t scaled by 2/n.",
+        "The mean squared error over a batch: the gradient is 2(ŷ − y)/N",
+        (
+            "numnet's MSELoss, like PyTorch's, is the mean over the N predictions, without ½: ",
+            sp.Eq(sp.Symbol("L"), loss, evaluate=False),
+            ". Its gradient is the ½ form's ŷ − y, scaled by 2/N.",
+        ),
+        sizes="every N",
+        ranges={n: (1, N), j: (1, N)},
     )
-    L = sum((p - t).applyfunc(lambda r: r**2)) / n
     claim = d.chain(
-        (gradient(L, p), "differentiate L = (1/n) Σ (p_i − t_i)² with respect to each p_i"),
-        (sp.Rational(2, n) * (p - t), "factor out 2/n"),
-        lhs=r"\frac{\partial L}{\partial p}",
+        sp.Derivative(loss, Yhat[j]),
+        (product(2 / N, ordered(Yhat[j], -Y[j])), ("only the term n = j depends on ", Yhat[j])),
     )
+    rows = 3
+    arrays = {Yhat: symbol_matrix("p", rows, 1), Y: symbol_matrix("t", rows, 1)}
+    at = dict(sizes={N: rows}, arrays=arrays)
+    instance = instance_matrix(d.unfold(claim), (j, rows), (sp.Symbol("_"), 1), **at)
 
-    def run(v):
+    def run(v, dtype=np.float64):
         loss = numnet.MSELoss()
-        value = loss(v[:n].reshape(n, 1), v[n:].reshape(n, 1))
+        v = np.asarray(v, dtype=dtype)
+        value = loss(v[:rows].reshape(rows, 1), v[rows:].reshape(rows, 1))
         return loss, value
 
     d.tie(
-        claim,
-        list(p) + list(t),
-        lambda v: run(v)[0].backward(),
+        instance,
+        list(arrays[Yhat]) + list(arrays[Y]),
+        lambda v, dtype=np.float64: run(v, dtype)[0].backward(),
         "MSELoss.backward",
         loss=lambda v: run(v)[1],
-        wrt=list(p),
+        wrt=list(arrays[Yhat]),
     )
     return d

@@ -1,0 +1,216 @@
+"""Backpropagation: one layer's three gradients for every size, and a two-layer network.
+
+A layer computes ``z_nk = Σ_m a_nm w_mk + b_k`` and ``a'_nk = g(z_nk)``. Given the upstream
+gradient ``δ_nk = ∂L/∂a'_nk``, the chain rule gives the gradients of its weights and bias and
+the gradient it passes down, ``∂L/∂a_nm``: the δ of the layer below. That recursion, applied
+from the loss back to the input, is backpropagation; :func:`backprop_layer` proves it for every
+N, D, H and any differentiable g, and :func:`two_layer_backprop` follows it through a whole
+network at small sizes, where SymPy can also differentiate the loss directly.
+"""
+
+import numpy as np
+import sympy as sp
+
+import numnet
+from derivations import derivation
+from derivations.core import Derivation
+from derivations.functions import sigma, sigma_prime
+from derivations.indexed import index, instance_matrix, size
+from derivations.matrices import gradient, symbol_matrix
+from derivations.printing import ordered
+from derivations.ties import tie_module
+
+N, D, H = size("N"), size("D"), size("H")
+n, n2, m, i, j, k = (index(s) for s in ("n", "n'", "m", "i", "j", "k"))
+a, w, b, z = (sp.IndexedBase(s, real=True) for s in ("a", "w", "b", "z"))
+delta = sp.IndexedBase(r"\delta", real=True)
+g = sp.Function("g")
+_xi = sp.Symbol("xi")
+
+
+def g_prime(arg):
+    """``g'(arg)``: the derivative of the activation, evaluated at ``arg``."""
+    return sp.Subs(sp.Derivative(g(_xi), _xi), _xi, arg)
+
+
+@derivation
+def backprop_layer():
+    d = Derivation(
+        "backprop_layer",
+        "One layer of backpropagation: the weight, bias and input gradients",
+        "A layer takes activations a (N × D) to z = aW + 1b and then to g(z) (N × H). The loss "
+        "L depends on w_ij, b_j or a_ni only through the layer's outputs, and δ_nk = ∂L/∂g(z_nk) "
+        "is what the layer above sends down. By the chain rule, L changes with each of them as "
+        "the sum S = Σ δ g(z) does with δ held fixed, so we differentiate S.",
+        sizes="every N, D, H and every differentiable g",
+        ranges={n: (1, N), n2: (1, N), m: (1, D), i: (1, D), k: (1, H), j: (1, H)},
+    )
+    d.define(z, sp.Lambda((n, k), sp.Sum(a[n, m] * w[m, k], (m, 1, D)) + b[k]))
+    S = sp.Sum(delta[n2, k] * g(z[n2, k]), (k, 1, H), (n2, 1, N))
+    dW = d.chain(
+        sp.Derivative(S, w[i, j]),
+        (
+            sp.Sum(
+                delta[n2, k] * g_prime(z[n2, k]) * sp.Derivative(z[n2, k], w[i, j]),
+                (k, 1, H),
+                (n2, 1, N),
+            ),
+            "chain rule: local gradient g′ times upstream gradient δ",
+        ),
+        (
+            sp.Sum(a[n2, i] * g_prime(z[n2, j]) * delta[n2, j], (n2, 1, N)),
+            ("z changes with ", w[i, j], " only in column j, by ", a[n2, i]),
+        ),
+    )
+    db = d.chain(
+        sp.Derivative(S, b[j]),
+        (
+            sp.Sum(g_prime(z[n2, j]) * delta[n2, j], (n2, 1, N)),
+            ("the chain rule again: ", b[j], " adds to column j of z in every row"),
+        ),
+    )
+    da = d.chain(
+        sp.Derivative(S, a[n, i]),
+        (
+            sp.Sum(
+                delta[n2, k] * g_prime(z[n2, k]) * sp.Derivative(z[n2, k], a[n, i]),
+                (k, 1, H),
+                (n2, 1, N),
+            ),
+            "chain rule",
+        ),
+        (
+            sp.Sum(g_prime(z[n, k]) * delta[n, k] * w[i, k], (k, 1, H)),
+            ("only row n of z depends on ", a[n, i], ", through the weights ", w[i, k]),
+        ),
+    )
+    # Tie at N = 2, D = 3, H = 2 with g = tanh to Sequential(Linear, Tanh), numnet's layer pair.
+    sizes = {N: 2, D: 3, H: 2}
+    arrays = {
+        a: symbol_matrix("a", 2, 3),
+        w: symbol_matrix("w", 3, 2),
+        b: symbol_matrix("b", 1, 2),
+        delta: symbol_matrix(r"\delta", 2, 2),
+    }
+    at = dict(sizes=sizes, arrays=arrays, functions={g: sp.tanh})
+    unfold = d.unfold
+    claims = {
+        "weight": (instance_matrix(unfold(dW), (i, 3), (j, 2), **at), arrays[w]),
+        "bias": (instance_matrix(unfold(db), (k, 1), (j, 2), **at), arrays[b]),
+        "input": (instance_matrix(unfold(da), (n, 2), (i, 3), **at), arrays[a]),
+    }
+    inputs = [s for array in arrays.values() for s in array]
+
+    def build(values, dtype=np.float64):
+        x_, w_, b_, dy = np.split(np.asarray(values, dtype=dtype), np.cumsum([6, 6, 2]))
+        layer = numnet.Linear(3, 2).astype(dtype)
+        layer.weight.data, layer.bias.data = w_.reshape(3, 2), b_
+        return _LinearTanh(layer), x_.reshape(2, 3), dy.reshape(2, 2)
+
+    tie_module(d, inputs, build, "Sequential(Linear, Tanh)", claims)
+    return d
+
+
+class _LinearTanh(numnet.Sequential):
+    """``Sequential(layer, Tanh())`` that exposes the layer's parameters as its own."""
+
+    def __init__(self, layer):
+        super().__init__(layer, numnet.Tanh())
+        self.weight, self.bias = layer.weight, layer.bias
+
+
+@derivation
+def two_layer_backprop():
+    rows, ins, hidden = 2, 2, 2
+    d = Derivation(
+        "two_layer_backprop",
+        "Backpropagation through a two-layer network",
+        "The network Z₁ = XW₁ + 1b₁, A₁ = σ(Z₁), Ŷ = A₁W₂ + 1b₂ with the mean squared error "
+        "L = (1/N) Σ (Ŷ − Y)². Each gradient below is first computed by SymPy directly from L, "
+        "entry by entry, and then shown equal to the backpropagation formula.",
+        at=f"N = {rows} samples, D = {ins} inputs, {hidden} hidden units, 1 output",
+    )
+    X, W1, b1, W2, b2, Y = (
+        sp.MatrixSymbol(name, r, c)
+        for name, r, c in [
+            ("X", rows, ins),
+            ("W_1", ins, hidden),
+            ("b_1", 1, hidden),
+            ("W_2", hidden, 1),
+            ("b_2", 1, 1),
+            ("Y", rows, 1),
+        ]
+    )
+    one = sp.MatrixSymbol(r"\mathbf{1}", rows, 1)
+    Z1, A1, Yhat = (
+        sp.MatrixSymbol(s, rows, c) for s, c in [("Z_1", hidden), ("A_1", hidden), (r"\hat{Y}", 1)]
+    )
+    d1, d2 = sp.MatrixSymbol(r"\delta_1", rows, hidden), sp.MatrixSymbol(r"\delta_2", rows, 1)
+    Nsym = sp.Symbol("N", positive=True)
+    explicit = {
+        X: symbol_matrix("x", rows, ins),
+        W1: symbol_matrix("u", ins, hidden),
+        b1: symbol_matrix("c", 1, hidden),
+        W2: symbol_matrix("v", hidden, 1),
+        b2: symbol_matrix("e", 1, 1),
+        Y: symbol_matrix("y", rows, 1),
+    }
+    for symbol, value in explicit.items():
+        d.define(symbol, value, show=False)
+    d.define(one, sp.ones(rows, 1), show=False)
+    d.define(Nsym, rows, show=False)
+    d.define(Z1, X * W1 + one * b1)
+    d.define(A1, Z1.applyfunc(sigma))
+    d.define(Yhat, A1 * W2 + one * b2)
+    d.define(d2, 2 / Nsym * ordered(Yhat, -Y))
+    d.define(
+        d1,
+        sp.HadamardProduct(d2 * W2.T, Z1.applyfunc(sigma_prime)),
+    )
+    L = sum((d.unfold(Yhat) - explicit[Y]).applyfunc(lambda r: r**2)) / rows
+    grads = {}
+    for name, target, formula, why in [
+        ("W_2", W2, A1.T * d2, "the dense layer's weight gradient, with A₁ as its input"),
+        ("b_2", b2, one.T * d2, "the column sums of δ₂"),
+        (
+            "W_1",
+            W1,
+            X.T * d1,
+            "the dense layer's weight gradient, with δ₁ as its upstream gradient",
+        ),
+        ("b_1", b1, one.T * d1, "the column sums of δ₁"),
+    ]:
+        direct = sp.MatrixSymbol(r"\frac{\partial L}{\partial %s}" % name, *target.shape)
+        d.define(direct, gradient(L, explicit[target]), show=False)
+        grads[name] = d.chain(direct, (formula, why))
+
+    def build(values, dtype=np.float64):
+        x, u, c, v, e, y = np.split(np.asarray(values, dtype=dtype), np.cumsum([4, 4, 2, 2, 1]))
+        first, second = (
+            numnet.Linear(ins, hidden).astype(dtype),
+            numnet.Linear(hidden, 1).astype(dtype),
+        )
+        first.weight.data, first.bias.data = u.reshape(ins, hidden), c
+        second.weight.data, second.bias.data = v.reshape(hidden, 1), e
+        model = numnet.Sequential(first, numnet.Sigmoid(), second)
+        mse = numnet.MSELoss()
+        value = mse(model(x.reshape(rows, ins)), y.reshape(rows, 1))
+        return model, mse, value
+
+    def backward(values, dtype=np.float64, which=0):
+        model, mse, _ = build(values, dtype)
+        model.backward(mse.backward())
+        layer, attribute = [(2, "weight"), (2, "bias"), (0, "weight"), (0, "bias")][which]
+        return getattr(model[layer], attribute).grad
+
+    inputs = [s for value in explicit.values() for s in value]
+    for which, (name, target) in enumerate([("W_2", W2), ("b_2", b2), ("W_1", W1), ("b_1", b1)]):
+        d.tie(
+            d.unfold(grads[name]),
+            inputs,
+            lambda v, dtype=np.float64, which=which: backward(v, dtype, which),
+            f"Sequential(Linear, Sigmoid, Linear) + MSELoss: ∂L/∂{name}",
+            loss=lambda v: build(v)[2],
+            wrt=list(explicit[target]),
+        )
+    return d
