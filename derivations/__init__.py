@@ -3,7 +3,7 @@
 >>> import derivations
 >>> d = derivations.get("sigmoid")      # build (once) and return a Derivation
 >>> d.check().level
-'symbolic'
+'general'
 
 Each module in this package (``activations.py``, ``dense.py``, …) defines builder functions
 decorated with :func:`derivation`; :func:`names` lists them in book order.
@@ -15,34 +15,64 @@ import pkgutil
 
 from derivations.core import Derivation, prove_equal
 
-__all__ = ["Derivation", "derivation", "get", "names", "prove_equal"]
+__all__ = ["Derivation", "chapter", "derivation", "get", "names", "prove_equal"]
 
 _BUILDERS = {}
 
-#: Modules in the order the book teaches them; any other module follows alphabetically.
-BOOK_ORDER = [
+#: Modules in the order the book teaches them, each with the chapter (``book/<name>.md``) that
+#: shows its derivations; any other module follows alphabetically.
+BOOK_ORDER = {
+    "activations": "activations",
+    "dense": "dense",
+    "mse": "dense",
+    "backprop": "backprop",
+    "softmax": "softmax",
+    "classification_losses": "losses",
+    "finite_differences": "gradient_checking",
+    "initialisation": "initialisation",
+    "momentum": "optimisation",
+    "optimisers": "optimisation",
+    "penalties": "regularisation",
+    "dropout": "regularisation",
+    "batchnorm": "regularisation",
+    "normalisation": "regularisation",
+    "convolution": "convolution",
+    "pooling": "pooling",
+    "conv_backward": "conv_backward",
+}
+#: The chapters in the order of the book (``_toc.yml``): derivations are numbered in this order.
+CHAPTER_ORDER = [
+    "notation",
     "activations",
     "dense",
-    "mse",
     "backprop",
     "softmax",
-    "classification_losses",
-    "finite_differences",
+    "losses",
+    "gradient_checking",
     "initialisation",
-    "momentum",
-    "penalties",
-    "dropout",
-    "batchnorm",
+    "optimisation",
+    "training",
+    "regularisation",
     "convolution",
     "pooling",
     "conv_backward",
 ]
+#: Derivations shown in another chapter than their module's.
+SHOWN_IN = {"column_convention": "notation"}
+_MODULE_OF = {}
 
 
 def derivation(builder):
     """Register ``builder`` (a function returning a :class:`Derivation`) under its name."""
     _BUILDERS[builder.__name__] = builder
+    _MODULE_OF[builder.__name__] = builder.__module__.rsplit(".", 1)[-1]
     return builder
+
+
+def chapter(name):
+    """The chapter (``book/<chapter>.md``) that shows derivation ``name``."""
+    _discover()
+    return SHOWN_IN.get(name) or BOOK_ORDER.get(_MODULE_OF[name], _MODULE_OF[name])
 
 
 @functools.cache
@@ -64,17 +94,21 @@ def _discover():
         }
         and not m.startswith("_")
     ]
-    for name in sorted(
-        found, key=lambda m: (BOOK_ORDER.index(m) if m in BOOK_ORDER else len(BOOK_ORDER), m)
-    ):
+    order = list(BOOK_ORDER)
+    for name in sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m)):
         importlib.import_module(f"{__name__}.{name}")
     return True
 
 
 def names():
-    """Names of all derivations, grouped by module in the book's order."""
+    """Names of all derivations in the order the book shows them (chapter by chapter)."""
     _discover()
-    return list(_BUILDERS)
+
+    def position(name):
+        ch = chapter(name)
+        return CHAPTER_ORDER.index(ch) if ch in CHAPTER_ORDER else len(CHAPTER_ORDER)
+
+    return sorted(_BUILDERS, key=position)
 
 
 @functools.cache
@@ -87,4 +121,5 @@ def get(name):
     if d.name != name:
         raise ValueError(f"builder {name!r} returned a derivation named {d.name!r}")
     d.number = names().index(name) + 1
+    d.chapter = chapter(name)
     return d

@@ -11,7 +11,7 @@ import sys
 import time
 
 import derivations
-from derivations.core import LEVELS, Report
+from derivations.core import LEVELS, Report, text
 
 
 def _fmt(value):
@@ -32,6 +32,25 @@ def table(reports):
         f"{'time':>7}  status  [what was proved]"
     )
     return "\n".join([header, "-" * len(header)] + [row(r) for r in reports])
+
+
+def markdown_table(reports):
+    """The verification table as MyST Markdown, with links to each derivation and chapter."""
+    lines = [
+        "| derivation | chapter | what was proved | numnet (float64 / float32) "
+        "| finite differences |",
+        "|---|---|---|---|---|",
+    ]
+    for r in reports:
+        d = derivations.get(r.name)
+        title = text(d.title).replace("|", "\\|")
+        status = "" if r.ok else " **FAILED**"
+        lines.append(
+            f"| {{ref}}`{d.number} <{d.label}>`: {title} | {{doc}}`{d.chapter}` "
+            f"| {r.scope}{status} | {_fmt(r.err_numnet)} / {_fmt(r.err_float32)} "
+            f"| {_fmt(r.err_fd)} |"
+        )
+    return "\n".join(lines)
 
 
 def check(name):
@@ -64,7 +83,7 @@ def main(argv=None):
     names = derivations.names()
     if args.list:
         for name in names:
-            print(f"{name:<28} {derivations.get(name).title}")
+            print(f"{name:<28} {text(derivations.get(name).title)}")
         return 0
     if args.only:
         unknown = sorted(set(args.only) - set(names))
