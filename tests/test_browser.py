@@ -72,9 +72,13 @@ def chapter_pages():
 def test_mathjax_is_vendored_not_fetched(html):
     page = (html / "book" / "intro.html").read_text()  # index.html is only a redirect
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', page)
-    assert any("_static/mathjax/tex-mml-chtml.js" in s for s in scripts)
+    assert any("_static/mathjax4/tex-mml-chtml.js" in s for s in scripts)
     assert not [s for s in scripts if s.startswith(("http:", "https:", "//"))]
-    assert (html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+    # only MathJax's entry point is a page script (Jupyter Book would add every .js under a
+    # folder named _static; the vendored copy must not be one)
+    assert len([s for s in scripts if "mathjax4" in s]) == 1
+    fonts = html / "_static" / "mathjax4" / "fonts" / "mathjax-newcm-font" / "chtml" / "woff2"
+    assert fonts.is_dir() and any(fonts.iterdir())
 
 
 @pytest.mark.parametrize("stem", chapter_pages())

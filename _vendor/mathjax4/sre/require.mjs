@@ -1,0 +1,2 @@
+import {createRequire} from 'module';
+global.require = createRequire(import.meta.url);
