@@ -9,6 +9,7 @@ without a warning.
 
 import numpy as np
 
+from numnet._validate import shape_str
 from numnet.module import Module
 
 
@@ -62,13 +63,53 @@ def softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-class Softmax(Module):
-    """``p = softmax(z)`` along ``axis`` (default: the last, one row of class scores per sample).
+def _resolve_dim(who, dim, axis):
+    """The class axis from ``dim`` (PyTorch's name) or ``axis`` (numnet's older name)."""
+    if dim is not None and axis is not None and dim != axis:
+        raise ValueError(f"{who}: got dim={dim!r} and axis={axis!r}; pass only one of them")
+    dim = -1 if dim is None and axis is None else (dim if dim is not None else axis)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int, got {dim!r}")
+    return int(dim)
+
+
+class _AlongDim(Module):
+    """Shared by Softmax and LogSoftmax: the ``dim`` argument and the input checks."""
+
+    def __init__(self, dim=None, *, axis=None):
+        self.dim = _resolve_dim(self.name, dim, axis)
+
+    @property
+    def axis(self):
+        """The same as ``dim`` (numnet's first name for it)."""
+        return self.dim
+
+    def _check_along_dim(self, x):
+        x = self._check_input(x)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(
+                f"{self.name}: dim={self.dim} is out of range for an input with {x.ndim} "
+                f"dimensions (shape {shape_str(x.shape)})"
+            )
+        if x.shape[self.dim] == 0:
+            raise ValueError(
+                f"{self.name}: expected at least one entry along dim={self.dim}, got an input "
+                f"of shape {shape_str(x.shape)}"
+            )
+        return x
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """``p = softmax(z)`` along ``dim`` (default: the last, one row of class scores per sample).
 
     Parameters
     ----------
-    axis : int, default -1
-        The axis that sums to 1. PyTorch calls it ``dim``.
+    dim : int, default -1
+        The axis that sums to 1, as in ``torch.nn.Softmax(dim)``. ``axis=`` is accepted as
+        another name for it (``Softmax(axis=0)``).
 
     Notes
     -----
@@ -81,26 +122,45 @@ class Softmax(Module):
     (``dL/dz = p − y``) and stays exact where ``log(p)`` would underflow.
     """
 
-    def __init__(self, axis=-1):
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"Softmax: axis must be an int, got {axis!r}")
-        self.axis = int(axis)
-
     def forward(self, x):
-        """``x``: any shape with at least one axis -> ``p``: same shape, summing to 1 along ``axis``."""
-        x = self._check_input(x)
-        if not -x.ndim <= self.axis < x.ndim:
-            raise ValueError(
-                f"Softmax: axis {self.axis} is out of range for an input with {x.ndim} dimensions"
-            )
-        y = softmax(x, self.axis)
+        """``x``: any shape with at least one axis -> ``p``: same shape, summing to 1 along ``dim``."""
+        x = self._check_along_dim(x)
+        y = softmax(x, self.dim)
         self._remember(y=y)
         return y
 
     def backward(self, dy):
         """``dy``: shape of ``p`` -> ``dx = p ⊙ (dy − Σ p ⊙ dy)``: same shape."""
         p = self._recall(dy)["y"]
-        return p * (dy - (p * dy).sum(axis=self.axis, keepdims=True))
+        return p * (dy - (p * dy).sum(axis=self.dim, keepdims=True))
 
-    def extra_repr(self):
-        return f"axis={self.axis}"
+
+class LogSoftmax(_AlongDim):
+    """``log softmax(z)`` along ``dim``, as ``torch.nn.LogSoftmax(dim)``; feeds ``NLLLoss``.
+
+    Parameters
+    ----------
+    dim : int, default -1
+        The class axis (``axis=`` is accepted too). PyTorch has no default here; numnet uses
+        the last axis, like ``Softmax``.
+
+    Notes
+    -----
+    ``y_i = z_i − log Σ_j e^{z_j}``, computed as ``(z_i − m) − log Σ_j e^{z_j − m}`` with
+    ``m = max z``: finite for any finite logits (``−2e4`` where ``log(softmax)`` gives ``−inf``).
+    Its Jacobian is ``∂y_i/∂z_j = δ_ij − p_j`` with ``p = softmax(z) = e^{y}``, so
+    ``dz_j = Σ_i dy_i (δ_ij − p_j) = dy_j − p_j Σ_i dy_i``: ``O(K)`` per sample, and ``p``
+    comes from the saved output as ``e^{y} ≤ 1`` (no overflow).
+    """
+
+    def forward(self, x):
+        """``x``: any shape with at least one axis -> ``log p``: same shape."""
+        x = self._check_along_dim(x)
+        y = log_softmax(x, self.dim)
+        self._remember(y=y)
+        return y
+
+    def backward(self, dy):
+        """``dy``: shape of ``y`` -> ``dx = dy − softmax(x) Σ dy``: same shape."""
+        y = self._recall(dy)["y"]
+        return dy - np.exp(y) * dy.sum(axis=self.dim, keepdims=True)

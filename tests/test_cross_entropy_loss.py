@@ -216,13 +216,15 @@ def test_float_labels_are_a_type_error_with_a_hint():
 def test_label_errors():
     z = np.zeros((3, 4))
     with pytest.raises(
-        ValueError, match=r"class labels must lie in \[0, 3\] for 4 classes, got values from 0 to 4"
+        ValueError,
+        match=r"class labels must lie in \[0, 3\] for 4 classes \(or equal ignore_index=-100\), "
+        r"got values from 0 to 4",
     ):
         numnet.CrossEntropyLoss()(z, np.array([0, 4, 1]))
-    with pytest.raises(ValueError, match=r"got values from -100 to 2"):
-        numnet.CrossEntropyLoss()(
-            z, np.array([-100, 2, 1])
-        )  # torch's ignore_index is not supported
+    with pytest.raises(ValueError, match=r"got values from -1 to 2"):
+        numnet.CrossEntropyLoss()(z, np.array([-1, 2, 1]))
+    with pytest.raises(ValueError, match=r"ignore_index=-1\), got values from 1 to 7"):
+        numnet.CrossEntropyLoss(ignore_index=-1)(z, np.array([-1, 7, 1]))
     with pytest.raises(TypeError, match="got dtype bool"):
         numnet.CrossEntropyLoss()(z, np.array([True, False, True]))
 
@@ -250,6 +252,10 @@ def test_shape_errors():
         ce(np.zeros((2, 3, 4)), np.zeros((2, 4), dtype=int))
     with pytest.raises(ValueError, match="prediction is empty"):
         ce(np.zeros((0, 3)), np.zeros(0, dtype=int))
+    with pytest.raises(
+        ValueError, match=r"expected at least one class \(K >= 1\), got .* \(2, 0\)"
+    ):
+        ce(np.zeros((2, 0)), np.zeros(2, dtype=int))
     with pytest.raises(TypeError, match="prediction must have dtype float32 or float64"):
         ce(np.zeros((2, 3), dtype=int), np.array([0, 1]))
     with pytest.raises(ValueError, match="prediction contains NaN or infinity"):
@@ -259,3 +265,236 @@ def test_shape_errors():
 def test_backward_before_forward():
     with pytest.raises(RuntimeError, match="CrossEntropyLoss: backward"):
         numnet.CrossEntropyLoss().backward()
+
+
+# ----------------------------------------------------------------------------------------
+# Options: weight, ignore_index, label_smoothing, reduction, and backward(dloss)
+# ----------------------------------------------------------------------------------------
+def reference_log_softmax(row):
+    total = sum(decimal.Decimal(float(v)).exp() for v in row).ln()
+    return [float(decimal.Decimal(float(v)) - total) for v in row]
+
+
+def torch_reference(z, target, weight=None, ignore_index=-100, smoothing=0.0, reduction="mean"):
+    """torch.nn.CrossEntropyLoss as its documentation defines it, one sample at a time.
+
+    Class index y: ℓ = −(1 − ε) w_y log p_y − (ε/K) Σ_k w_k log p_k (0 if y is ignored), and
+    'mean' divides by Σ w_y over the samples that are not ignored. Probabilities q:
+    ℓ = −Σ_k w_k ((1 − ε) q_k + ε/K) log p_k, and 'mean' divides by N.
+    """
+    n, k = np.shape(z)
+    w = np.ones(k) if weight is None else np.asarray(weight, dtype=float)
+    losses, divisor = [], 0.0
+    for row, t in zip(z, target, strict=True):
+        logp = reference_log_softmax(row)
+        if np.ndim(t) == 0:
+            if t == ignore_index:
+                losses.append(0.0)
+                continue
+            label_term = (1 - smoothing) * w[t] * logp[t]
+            smooth_term = smoothing / k * math.fsum(w[j] * logp[j] for j in range(k))
+            losses.append(-(label_term + smooth_term))
+            divisor += w[t]
+        else:
+            mixed = [(1 - smoothing) * t[j] + smoothing / k for j in range(k)]
+            losses.append(-math.fsum(w[j] * mixed[j] * logp[j] for j in range(k)))
+            divisor += 1
+    if reduction == "none":
+        return np.array(losses)
+    return math.fsum(losses) / (divisor if reduction == "mean" else 1)
+
+
+def check_backward(loss, z, target, dloss):
+    """backward(dloss) against central differences of Σ dloss ⊙ forward (a fresh loss each time)."""
+    options = {
+        "weight": loss.weight,
+        "ignore_index": loss.ignore_index,
+        "reduction": loss.reduction,
+        "label_smoothing": loss.label_smoothing,
+    }
+    loss(z, target)
+    grad = loss.backward(dloss)
+    assert grad.shape == z.shape
+    numeric = numnet.numerical_gradient(
+        lambda: float(np.sum(numnet.CrossEntropyLoss(**options)(z, target) * dloss)), z
+    )
+    assert numnet.relative_error(grad, numeric) < 1e-7  # central differences, h = 1e-6
+
+
+WEIGHT = [0.2, 1.0, 3.0, 0.5]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [None, WEIGHT])
+@pytest.mark.parametrize("ignore_index", [-100, 1])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 1.0])
+def test_labels_with_every_option(rng, reduction, weight, ignore_index, smoothing):
+    z = rng.normal(size=(6, 4)) * 3
+    labels = np.array([0, 1, 2, 3, 1, -100])  # with ignore_index=1, two more samples are ignored
+    loss = numnet.CrossEntropyLoss(
+        weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing
+    )
+    if ignore_index == 1:
+        labels[-1] = 2
+    value = loss(z, labels)
+    expected = torch_reference(z, labels, weight, ignore_index, smoothing, reduction)
+    if reduction == "none":
+        assert isinstance(value, np.ndarray) and value.shape == (6,)
+        np.testing.assert_allclose(value, expected, rtol=1e-13, atol=1e-15)
+    else:
+        assert isinstance(value, float)
+        assert value == pytest.approx(expected, rel=1e-13)
+    dloss = rng.normal(size=6) if reduction == "none" else 0.7
+    check_backward(loss, z, labels, dloss)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [None, WEIGHT])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+def test_probabilities_with_every_option(rng, reduction, weight, smoothing):
+    z = rng.normal(size=(5, 4)) * 3
+    y = rng.dirichlet(np.ones(4), size=5)
+    y[2] = rng.uniform(0, 1, size=4)  # a row that does not sum to 1 (allowed, as in torch)
+    loss = numnet.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=smoothing)
+    value = loss(z, y)
+    expected = torch_reference(z, y, weight, smoothing=smoothing, reduction=reduction)
+    np.testing.assert_allclose(value, expected, rtol=1e-13)
+    dloss = rng.normal(size=5) if reduction == "none" else -1.3
+    check_backward(loss, z, y, dloss)
+
+
+def test_many_classes_with_options_use_the_row_major_layout(rng):
+    z, labels = rng.normal(size=(4, 70)), np.array([3, 69, -100, 0])
+    weight = rng.uniform(0.5, 2, size=70)
+    loss = numnet.CrossEntropyLoss(weight=weight, label_smoothing=0.2)
+    expected = torch_reference(z, labels, weight, smoothing=0.2)
+    assert loss(z, labels) == pytest.approx(expected, rel=1e-13)
+    check_backward(loss, z, labels, 1.0)
+
+
+def test_weighted_mean_divides_by_the_weights_of_the_kept_labels(rng):
+    """'mean' = Σ_n w_{y_n} ℓ_n / Σ_n w_{y_n}, not / N: a weighted average of the ℓ_n."""
+    z, labels = rng.normal(size=(4, 3)), np.array([0, 2, 2, 1])
+    w = np.array([1.0, 2.0, 4.0])
+    plain = numnet.CrossEntropyLoss(reduction="none")(z, labels)
+    weighted = numnet.CrossEntropyLoss(weight=w)(z, labels)
+    assert weighted == pytest.approx(np.average(plain, weights=w[labels]), rel=1e-14)
+    labels[1] = -100
+    kept = labels != -100
+    assert numnet.CrossEntropyLoss(weight=w)(z, labels) == pytest.approx(
+        np.average(plain[kept], weights=w[labels[kept]]), rel=1e-14
+    )
+    # without weights, ignored samples leave the mean over the others
+    assert numnet.CrossEntropyLoss()(z, labels) == pytest.approx(plain[kept].mean(), rel=1e-14)
+
+
+def test_full_smoothing_ignores_the_labels(rng):
+    """ε = 1: every target is uniform, so the labels no longer matter."""
+    z = rng.normal(size=(3, 5))
+    loss = numnet.CrossEntropyLoss(label_smoothing=1.0)
+    uniform = np.full((3, 5), 0.2)
+    assert loss(z, np.array([0, 1, 2])) == pytest.approx(loss(z, np.array([4, 4, 4])), rel=1e-14)
+    assert loss(z, np.array([0, 1, 2])) == pytest.approx(numnet.CrossEntropyLoss()(z, uniform))
+
+
+def test_single_sample_with_none_reduction_returns_a_0d_array():
+    z = np.array([1.0, 2.0, 3.0])
+    loss = numnet.CrossEntropyLoss(reduction="none", label_smoothing=0.3)
+    value = loss(z, np.array(2))
+    assert isinstance(value, np.ndarray) and value.shape == ()
+    assert float(value) == pytest.approx(
+        torch_reference([z], [2], smoothing=0.3, reduction="sum"), rel=1e-14
+    )
+    assert loss.backward(np.array(2.0)).shape == (3,)
+
+
+def test_options_with_extreme_logits_are_exact_and_silent():
+    loss = numnet.CrossEntropyLoss(weight=[1.0, 2.0, 0.5], label_smoothing=0.1, ignore_index=1)
+    labels = np.array([0, 2, 1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(EXTREME, labels)
+        grad = loss.backward()
+    expected = torch_reference(EXTREME, labels, [1.0, 2.0, 0.5], 1, 0.1)
+    assert value == pytest.approx(expected, rel=1e-14)
+    assert np.isfinite(grad).all()
+    np.testing.assert_array_equal(grad[2], 0.0)  # the ignored sample
+
+
+def test_all_ignored_batch_is_a_clear_error_for_the_mean():
+    """torch returns nan here; 'sum' and 'none' are well defined (0)."""
+    z, labels = np.zeros((3, 4)), np.full(3, -100)
+    with pytest.raises(
+        ValueError,
+        match=r"CrossEntropyLoss: reduction='mean' divides by the total weight of the labels that "
+        r"are not ignored, and it is 0 here \(3 labels, ignore_index=-100\); PyTorch returns nan",
+    ):
+        numnet.CrossEntropyLoss()(z, labels)
+    with pytest.raises(ValueError, match="total weight .* is 0 here"):
+        numnet.CrossEntropyLoss(label_smoothing=0.1)(z, labels)
+    with pytest.raises(ValueError, match="total weight .* is 0 here"):  # zero class weights
+        numnet.CrossEntropyLoss(weight=[0.0, 1.0, 1.0, 0.0])(z, np.array([0, 3, 0]))
+    total = numnet.CrossEntropyLoss(reduction="sum")
+    assert total(z, labels) == 0.0
+    np.testing.assert_array_equal(total.backward(), 0.0)
+    np.testing.assert_array_equal(numnet.CrossEntropyLoss(reduction="none")(z, labels), 0.0)
+
+
+def test_options_other_than_weight_are_keyword_only():
+    with pytest.raises(TypeError, match="positional"):
+        numnet.CrossEntropyLoss(None, -1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"reduction": "avg"}, ValueError, "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must lie in \[0, 1\], got 1.5"),
+        ({"label_smoothing": -0.1}, ValueError, r"label_smoothing must lie in \[0, 1\], got -0.1"),
+        ({"label_smoothing": float("nan")}, ValueError, "label_smoothing must be finite"),
+        ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a real number"),
+        ({"ignore_index": 1.0}, TypeError, "ignore_index must be an int, got 1.0"),
+        ({"weight": [1.0, -0.5, 1.0]}, ValueError, "weight must be >= 0, got a minimum of -0.5"),
+        ({"weight": [1.0, np.nan]}, ValueError, "weight contains NaN or infinity"),
+        ({"weight": [[1.0, 2.0]]}, ValueError, r"expected weight of shape \(K,\), .* \(1, 2\)"),
+        ({"weight": ["a", "b"]}, TypeError, "weight must hold real numbers, got dtype <U1"),
+        ({"reduction": np.array(["mean"])}, ValueError, "reduction must be 'mean', 'sum' or"),
+    ],
+)
+def test_bad_options_are_clear_errors(kwargs, error, message):
+    with pytest.raises(error, match="CrossEntropyLoss: " + message):
+        numnet.CrossEntropyLoss(**kwargs)
+
+
+def test_weight_of_the_wrong_length():
+    loss = numnet.CrossEntropyLoss(weight=[1.0, 2.0, 3.0])
+    with pytest.raises(
+        ValueError,
+        match=r"CrossEntropyLoss: weight has 3 entries, expected one per class: 4 "
+        r"\(the prediction's last axis\)",
+    ):
+        loss(np.zeros((2, 4)), np.array([0, 1]))
+
+
+def test_upstream_gradient_of_the_wrong_shape():
+    loss = numnet.CrossEntropyLoss(reduction="none")
+    loss(np.zeros((2, 3)), np.array([0, 1]))
+    with pytest.raises(
+        ValueError,
+        match=r"CrossEntropyLoss: expected upstream gradient dloss of shape \(2,\) "
+        r"\(reduction='none' returns the per-element losses\), got \(\)",
+    ):
+        loss.backward(1.0)
+    mean = numnet.CrossEntropyLoss()
+    mean(np.zeros((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"expected upstream gradient dloss of shape \(\)"):
+        mean.backward(np.ones(2))
+
+
+def test_repr_shows_the_options_that_differ_from_the_defaults():
+    assert repr(numnet.CrossEntropyLoss()) == "CrossEntropyLoss()"
+    assert (
+        repr(numnet.CrossEntropyLoss([1, 2], ignore_index=0, reduction="sum", label_smoothing=0.1))
+        == "CrossEntropyLoss(reduction='sum', weight=[1.0, 2.0], ignore_index=0, "
+        "label_smoothing=0.1)"
+    )

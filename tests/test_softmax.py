@@ -177,12 +177,36 @@ def test_bad_input():
         numnet.Softmax()(np.array([[1, 2, 3]]))
     with pytest.raises(ValueError, match="Softmax: input contains NaN"):
         numnet.Softmax()(np.array([[1.0, np.nan]]))
-    with pytest.raises(ValueError, match="Softmax: axis 2 is out of range for an input with 2"):
+    with pytest.raises(ValueError, match="Softmax: dim=2 is out of range for an input with 2"):
         numnet.Softmax(axis=2)(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="Softmax: axis -1 is out of range"):
+    with pytest.raises(ValueError, match="Softmax: dim=-1 is out of range"):
         numnet.Softmax()(np.float64(1.0))
-    with pytest.raises(TypeError, match="Softmax: axis must be an int"):
+    with pytest.raises(TypeError, match="Softmax: dim must be an int, got 1.0"):
         numnet.Softmax(axis=1.0)
+    with pytest.raises(TypeError, match="Softmax: dim must be an int, got True"):
+        numnet.Softmax(True)
+
+
+def test_empty_class_axis_is_a_clear_error():
+    """(N, 0): no entry to normalise; NumPy's own error would not name the layer."""
+    with pytest.raises(
+        ValueError,
+        match=r"Softmax: expected at least one entry along dim=-1, got an input of shape \(3, 0\)",
+    ):
+        numnet.Softmax()(np.zeros((3, 0)))
+    assert numnet.Softmax()(np.zeros((0, 4))).shape == (0, 4)  # no samples is fine
+
+
+def test_dim_is_the_pytorch_name_of_axis(rng):
+    z = rng.normal(size=(3, 4))
+    for dim in (0, 1, -1):
+        np.testing.assert_array_equal(numnet.Softmax(dim)(z), numnet.Softmax(axis=dim)(z))
+        np.testing.assert_array_equal(numnet.Softmax(dim=dim)(z), softmax(z, dim))
+        assert numnet.Softmax(dim=dim).axis == dim
+    assert numnet.Softmax().dim == -1
+    assert numnet.Softmax(dim=1, axis=1).dim == 1
+    with pytest.raises(ValueError, match="Softmax: got dim=0 and axis=1; pass only one of them"):
+        numnet.Softmax(dim=0, axis=1)
 
 
 def test_backward_checks():
@@ -195,4 +219,4 @@ def test_backward_checks():
 
 
 def test_repr():
-    assert repr(numnet.Softmax(axis=0)) == "Softmax(axis=0)"
+    assert repr(numnet.Softmax(axis=0)) == "Softmax(dim=0)"
