@@ -8,7 +8,19 @@ once per epoch, after the optimiser's steps; ``epoch`` counts those calls.
 import numpy as np
 import pytest
 
-from numnet import SGD, ConstantLR, ExponentialLR, Parameter, StepLR
+from numnet import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    MultiStepLR,
+    Parameter,
+    RMSprop,
+    StepLR,
+)
 
 EPOCHS = 50
 LR0 = 0.2
@@ -98,6 +110,33 @@ def test_schedules_compose_with_a_user_changing_lr():
     optimizer.lr = 1.0
     scheduler.step()
     assert optimizer.lr == 0.5
+
+
+SCHEDULES = {
+    "StepLR": lambda opt: StepLR(opt, step_size=3, gamma=0.5),
+    "ExponentialLR": lambda opt: ExponentialLR(opt, gamma=0.9),
+    "ConstantLR": lambda opt: ConstantLR(opt, factor=0.5, total_iters=4),
+    "MultiStepLR": lambda opt: MultiStepLR(opt, milestones=[2, 5], gamma=0.5),
+    "CosineAnnealingLR": lambda opt: CosineAnnealingLR(opt, T_max=4),
+}
+
+
+@pytest.mark.parametrize("optimizer", [Adam, AdamW, RMSprop, Adagrad])
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_drives_every_optimiser(schedule, optimizer):
+    """The same lr sequence as with SGD, and each epoch's steps use the lr set for it."""
+    expected = lrs_seen(SCHEDULES[schedule](make_optimizer()), 12)
+    p = Parameter(np.zeros(1))
+    scheduler = SCHEDULES[schedule](optimizer([p], lr=LR0))
+    seen = []
+    for _ in range(12):
+        seen.append(scheduler.optimizer.lr)
+        p.grad = np.ones(1)
+        before = p.data.copy()
+        scheduler.optimizer.step()
+        assert (before - p.data)[0] > 0 or seen[-1] == 0.0
+        scheduler.step()
+    np.testing.assert_array_equal(seen, expected)
 
 
 @pytest.mark.parametrize(

@@ -231,6 +231,16 @@ def test_a_bad_lr_set_after_construction_is_caught_before_any_update():
     np.testing.assert_array_equal(a.data, before)
 
 
+def test_lr_of_zero_set_by_a_schedule_gives_a_zero_step():
+    # CosineAnnealingLR(eta_min=0) sets lr = 0 exactly at epoch T_max: not an error.
+    a, b, opt = _two_params()
+    opt.lr = 0.0
+    before = a.data.copy()
+    a.grad = np.ones(3)
+    opt.step()
+    np.testing.assert_array_equal(a.data, before)
+
+
 def test_parameter_resized_after_momentum_step_is_rejected():
     a, b, opt = _two_params()
     b.data = np.ones((3, 3))
