@@ -295,6 +295,7 @@ class Derivation:
             if expr == before:
                 break
         expr = expr.doit() if hasattr(expr, "doit") else expr
+        expr = _evaluate_variances(expr)
         if isinstance(expr, sp.MatrixExpr) and all(
             dim.is_Integer for dim in map(sp.sympify, expr.shape)
         ):
@@ -420,10 +421,12 @@ class Derivation:
                 else np.array([_sample_value(s, rng) for s in t.inputs])
             )
             expected = np.asarray(f(*values), dtype=np.float64)
-            ours = np.asarray(t.numnet(values), dtype=np.float64)
+            ours = np.asarray(
+                t.numnet(values.copy()), dtype=np.float64
+            )  # numnet may update in place
             t.err_numnet = max(t.err_numnet, _rel_err(expected, ours))
             if float32:
-                ours32 = np.asarray(t.numnet(values, dtype=np.float32), dtype=np.float64)
+                ours32 = np.asarray(t.numnet(values.copy(), dtype=np.float32), dtype=np.float64)
                 t.err_float32 = max(t.err_float32 or 0.0, _rel_err(expected, ours32))
             if t.loss is not None:
                 fd = _central_differences(t.loss, values, wrt_idx)
@@ -531,6 +534,15 @@ class Derivation:
 
     def __repr__(self):
         return f"<Derivation {self.name!r}: {text(self.title)}>"
+
+
+def _evaluate_variances(expr):
+    """``Var(y)`` as ``E[y²] − E[y]²``, evaluated (SymPy's ``doit`` leaves a variance alone)."""
+    from sympy.stats import Expectation, Variance
+
+    if not (isinstance(expr, sp.Basic) and expr.has(Variance)):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Variance), lambda e: e.rewrite(Expectation).doit())
 
 
 def _doit(e):

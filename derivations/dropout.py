@@ -1,63 +1,59 @@
 """Inverted dropout: the expectation that makes evaluation mode the identity, the variance it
-adds, its backward pass, and the drop-versus-keep mix-up of report 004.
+adds, its backward pass, and the common mix-up of the drop and the keep probability.
 
 One unit ``x`` and its mask ``m``: the layer applies the same rule to every entry independently.
 """
 
 import numpy as np
 import sympy as sp
-from sympy.stats import Bernoulli, Expectation
+from sympy.stats import Bernoulli, Expectation, Variance
 
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
+from derivations.printing import ordered, product
 
 x = sp.Symbol("x", real=True)
-p = sp.Symbol("p", positive=True)  # drop probability, 0 < p < 1
+p = sp.Symbol("p", positive=True)  # the drop probability, 0 < p < 1
+q = sp.Symbol("q", positive=True)  # the keep probability q = 1 − p
 m_sym = sp.Symbol("m", nonnegative=True)  # one drawn mask value, 0 or 1
-keep = 1 - p
-mask = Bernoulli("m", keep)  # 1 (keep) with probability 1 − p
 half = sp.Rational(1, 2)
+
+
+def keep_mask():
+    """The mask m ∼ Bernoulli(q): 1 (keep) with probability q = 1 − p."""
+    return Bernoulli("m", 1 - p)
 
 
 @derivation
 def dropout_expectation():
     d = Derivation(
         "dropout_expectation",
-        "Inverted dropout keeps the expected activation: E[m x / (1 − p)] = x",
+        "Inverted dropout keeps the expected activation",
         "While training, each unit is kept (m = 1) with probability q = 1 − p and dropped "
-        "(m = 0) with probability p, and the kept ones are divided by q. On average the output "
-        "equals the input, so at evaluation time the layer is simply the identity; the price is "
+        "(m = 0) with the drop probability p, and the kept ones are divided by q. On average the "
+        "output equals the input, so at evaluation time the layer is the identity; the price is "
         "extra variance, which grows without bound as p → 1.",
     )
-    y = mask * x / keep
+    d.define(q, 1 - p)
+    y = keep_mask() * x / q
     claim = d.chain(
-        (Expectation(y), "y = m x / q with m ∼ Bernoulli(q), q = 1 − p"),
+        Expectation(y),
         (
-            keep * (x / keep) + p * 0,
-            "m = 1 with probability 1 − p, m = 0 with probability p",
-            rf"\left({sp.latex(keep)}\right) \cdot {sp.latex(x / keep)} + p \cdot 0",
+            ordered(product(q, x / q), product(p, 0)),
+            "m = 1 with probability q, m = 0 with probability p",
         ),
-        (x, "the factor 1 − p cancels"),
-        lhs=r"\operatorname{E}[y]",
+        (x, "q cancels"),
     )
     d.chain(
-        (
-            Expectation(y**2) - Expectation(y) ** 2,
-            "Var[y] = E[y²] − E[y]²",
-            f"{sp.latex(Expectation(y**2))} - {sp.latex(Expectation(y) ** 2)}",
-        ),
-        (
-            keep * (x / keep) ** 2 - x**2,
-            "E[y²] = (1 − p) (x/(1 − p))², E[y] = x",
-            rf"\left({sp.latex(keep)}\right) \left({sp.latex(x / keep)}\right)^{{2}} - x^{{2}}",
-        ),
-        (x**2 * p / (1 - p), "common denominator 1 − p"),
-        lhs=r"\operatorname{Var}[y]",
+        Variance(y),
+        (ordered(Expectation(y**2), -(Expectation(y) ** 2)), "the variance is E[y²] − E[y]²"),
+        (ordered(product(q, (x / q) ** 2), -(x**2)), "as above, with y² in place of y"),
+        (product(x**2, p / q), "common denominator q = 1 − p"),
     )
 
-    def evaluation_mode(values):
-        return numnet.Dropout(p=values[1]).eval()(np.array([values[0]]))
+    def evaluation_mode(values, dtype=np.float64):
+        return numnet.Dropout(p=values[1]).eval()(np.array([values[0]], dtype=dtype))
 
     d.tie(
         claim,
@@ -73,15 +69,15 @@ def dropout_expectation():
 def dropout_backward():
     d = Derivation(
         "dropout_backward",
-        "Dropout backward: ∂y/∂x = m / (1 − p), with the mask of the forward pass",
-        "The mask is drawn once per forward pass and then held fixed, so y = m x/(1 − p) is "
-        "linear in x. The backward pass must reuse that very mask (drawing a new one would "
-        "send gradient through units that did not contribute to the output).",
+        "The dropout layer's backward pass uses the forward pass's mask",
+        "The mask is drawn once per forward pass and then held fixed, so y = m x / q is linear in "
+        "x. The backward pass must reuse that very mask: drawing a new one would send gradient "
+        "through units that did not contribute to the output.",
     )
+    d.define(q, 1 - p)
     claim = d.chain(
-        (sp.Derivative(m_sym * x / keep, x), "y = m x / (1 − p) with this forward's mask m"),
-        (m_sym / keep, "m and p do not depend on x"),
-        lhs=r"\frac{\partial y}{\partial x}",
+        sp.Derivative(m_sym * x / q, x),
+        (m_sym / q, "the mask m and the keep probability q do not depend on x"),
     )
 
     def sample(rng):
@@ -90,12 +86,12 @@ def dropout_backward():
         kept = numnet.Dropout(drop, rng=int(seed))(np.array([value]))[0] != 0
         return [value, drop, float(kept), float(seed)]
 
-    def layer_output(values):
+    def layer_output(values, dtype=np.float64):
         layer = numnet.Dropout(values[1], rng=int(values[3]))
-        return layer, layer(np.array([values[0]]))
+        return layer, layer(np.array([values[0]], dtype=dtype))
 
-    def numnet_grad(values):
-        layer, y = layer_output(values)
+    def numnet_grad(values, dtype=np.float64):
+        layer, y = layer_output(values, dtype)
         return layer.backward(np.ones_like(y))
 
     d.tie(
@@ -114,27 +110,26 @@ def dropout_backward():
 def dropout_keep_vs_drop():
     d = Derivation(
         "dropout_keep_vs_drop",
-        "Common mistake (report 004): keeping units with the drop rate p gives E[y] = p x/(1 − p)",
-        "Report 004 names its argument dropout_rate but uses it as the keep probability. Mixing "
-        "the two conventions, a mask that keeps with probability p (the drop rate) scaled by "
-        "1/(1 − p) as for inverted dropout, changes the expected activation by the factor "
-        "p/(1 − p). At the default p = 1/2 the two conventions coincide, so the mistake is "
-        "invisible there and appears as soon as p is changed.",
+        "A common mistake: keeping units with the drop probability",
+        (
+            "Mixing the two conventions — a mask that keeps a unit with probability p (the drop "
+            "probability) but scales by 1/q as inverted dropout does — changes the expected "
+            "activation by the factor p/q {cite}`report004`. At p = 1/2 the two conventions "
+            "coincide, so the mistake is invisible there and appears as soon as p changes."
+        ),
     )
-    wrong_mask = Bernoulli("m", p)
+    d.define(q, 1 - p)
+    wrong = Bernoulli("m", p) * x / q
     d.chain(
-        (Expectation(wrong_mask * x / keep), "m ∼ Bernoulli(p): keeps with the drop rate"),
-        (p * x / keep, "m = 1 with probability p"),
-        lhs=r"\operatorname{E}[y]",
+        Expectation(wrong),
+        (product(p / q, x), "m = 1 with probability p: the wrong mask"),
+    )
+    ratio = p / (1 - p)
+    d.fact(
+        sp.Eq(sp.Subs(ratio, p, half), 1, evaluate=False), "at p = 1/2 the mistake does no harm …"
     )
     d.fact(
-        sp.solveset(sp.Eq(p / keep, 1), p, sp.Interval.open(0, 1)) == sp.FiniteSet(half),
-        "p/(1 − p) = 1 only at p = 1/2: any other rate scales the activations wrongly",
-        tex=sp.latex(sp.Eq(p / keep, 1)) + r"\iff p = \tfrac12",
-    )
-    d.fact(
-        sp.Eq((p / keep).subs(p, sp.Rational(1, 5)), sp.Rational(1, 4)),
-        "with p = 0.2 the expected activation is a quarter of the input",
-        tex=r"\left." + sp.latex(p / keep) + r"\right|_{p = 1/5} = \tfrac14",
+        sp.Eq(sp.Subs(ratio, p, sp.Rational(1, 5)), sp.Rational(1, 4), evaluate=False),
+        "… but with p = 0.2 the expected activation is a quarter of the input",
     )
     return d

@@ -1,12 +1,14 @@
 """Finite differences: why the central difference is the one to check gradients with.
 
 Taylor's theorem gives the error of the forward difference (order h) and of the central one
-(order h²); rounding adds an error of order ε/h, which sets the best h. The relative error
-that ``numnet.gradcheck`` prints is then worked out for the central difference.
+(order h²), for every step h and every smooth f; rounding adds an error of order ε/h, which
+sets the best h. The relative error that ``numnet.gradcheck`` prints is then worked out for
+the central difference.
 
-The Taylor expansions are written with the values ``f, f', f'', f'''`` at x as symbols and a
-remainder ``r h⁴``; for a cubic the remainder is 0, which makes the error formula exact, so it
-can be tied to ``numnet.numerical_gradient`` at random points.
+Taylor's theorem is the premise: ``f(x ± h)`` is defined as its expansion to third order plus
+a remainder ``r± h⁴`` (``r± = f⁗(ξ±)/24`` for some ξ± between x and x ± h, bounded as h → 0).
+For a cubic f the remainders are 0, which makes the error formulas exact, so they are tied to
+``numnet.numerical_gradient`` at random points.
 """
 
 import numpy as np
@@ -15,41 +17,48 @@ import sympy as sp
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
+from derivations.printing import ordered, product
 
 x = sp.Symbol("x", real=True)
 h = sp.Symbol("h", positive=True)
-f0, f1, f2, f3 = sp.symbols("f(x) f'(x) f''(x) f'''(x)", real=True)
+f = sp.Function("f", real=True)
+error = sp.Function("e", real=True)
 r_plus, r_minus = sp.symbols("r_+ r_-", real=True)
 eps, M = sp.symbols("varepsilon M", positive=True)
+#: The values of f's first three derivatives at x (Taylor's coefficients).
+d1, d2, d3 = sp.symbols(["f'(x)", "f''(x)", "f'''(x)"], real=True)
+x_plus_h, x_minus_h = ordered(x, h), ordered(x, -h)
 
 
-def _in_order(*terms):
-    """A sum that keeps (and prints) its terms in the order given."""
-    return sp.Add(*terms, evaluate=False)
+def taylor(sign, remainder):
+    """Taylor's theorem for ``f(x + sign·h)``: three derivative terms and ``remainder · h⁴``."""
+    odd = (lambda t: t) if sign > 0 else (lambda t: -t)
+    return ordered(
+        f(x),
+        odd(product(h, d1)),
+        product(h**2 / 2, d2),
+        odd(product(h**3 / 6, d3)),
+        remainder * h**4,
+    )
 
 
-def _step(expr, why):
-    """A chain step whose LaTeX keeps the written order of the terms (same expression)."""
-    return (expr, why, sp.latex(expr, order="none"))
-
-
-def _taylor(step, remainder):
-    """``f(x + step)`` to third order plus ``remainder · h⁴``, terms in rising powers."""
-    return _in_order(f0, f1 * step, f2 * step**2 / 2, f3 * step**3 / 6, remainder * h**4)
+def numbers(expr):
+    """``expr`` for a cubic f: the remainders are 0."""
+    return expr.doit().subs({r_plus: 0, r_minus: 0})
 
 
 def _cubic_difference(method):
-    """numnet's finite-difference error for the cubic with derivatives f', f'', f''' at x."""
+    """numnet's finite-difference error for the cubic with derivatives d1, d2, d3 at x."""
 
     def numnet_error(values):
-        x0, step, d1, d2, d3 = values
+        x0, step, g1, g2, g3 = values
         point = np.array([x0])
 
         def cubic():
             t = point[0] - x0
-            return d1 * t + d2 * t**2 / 2 + d3 * t**3 / 6
+            return g1 * t + g2 * t**2 / 2 + g3 * t**3 / 6
 
-        return numnet.numerical_gradient(cubic, point, h=step, method=method)[0] - d1
+        return numnet.numerical_gradient(cubic, point, h=step, method=method)[0] - g1
 
     return numnet_error
 
@@ -58,29 +67,42 @@ def _cubic_difference(method):
 def forward_difference_error():
     d = Derivation(
         "forward_difference_error",
-        "The forward difference (f(x+h) − f(x))/h is off by h f''(x)/2 + O(h²): first order",
-        "Expand f(x + h) by Taylor's theorem; everything up to f'(x) cancels, and the first "
-        "term left is proportional to h.",
+        "The forward difference is off by a term proportional to h: first order",
+        (
+            "Expand ",
+            f(x_plus_h),
+            " by Taylor's theorem, with a remainder ",
+            r_plus * h**4,
+            " whose factor ",
+            r_plus,
+            " stays bounded as h → 0. In the error ",
+            error(h),
+            " of the forward difference everything up to ",
+            d1,
+            " cancels, and the first term left is proportional to h.",
+        ),
+        sizes="every step h > 0 and every smooth f",
     )
-    claim = d.chain(
-        _step(
-            _in_order(_in_order(_taylor(h, r_plus), -f0) / h, -f1),
-            "Taylor expansion of f(x+h), remainder r₊h⁴",
+    d.define(error(h), ordered((f(x_plus_h) - f(x)) / h, -d1))
+    d.define(f(x_plus_h), taylor(1, r_plus))
+    d.chain(
+        error(h),
+        (
+            ordered(ordered(product(h, d1), h**2 / 2 * d2, h**3 / 6 * d3, r_plus * h**4) / h, -d1),
+            ("Taylor's theorem: ", f(x), " cancels"),
         ),
-        _step(
-            _in_order(f2 * h / 2, f3 * h**2 / 6, r_plus * h**3),
-            "f(x) and f'(x) cancel; divide by h",
+        (
+            ordered(h / 2 * d2, h**2 / 6 * d3, r_plus * h**3),
+            ("divide by h: ", d1, " cancels"),
         ),
-        lhs=r"\frac{f(x+h) - f(x)}{h} - f'(x)",
     )
     d.fact(
-        sp.Eq(sp.limit(claim / h, h, 0), f2 / 2),
-        "error / h → f''(x)/2: halving h halves the error (slope 1 on a log-log plot)",
-        tex=r"\lim_{h\to 0} \frac{\text{error}}{h} = \frac{f''(x)}{2}",
+        sp.Eq(sp.Limit(error(h) / h, h, 0), d2 / 2, evaluate=False),
+        "so halving a small h halves the error: first order",
     )
     d.tie(
-        claim.subs(r_plus, 0),
-        [x, h, f1, f2, f3],
+        numbers(d.unfold(error(h))),
+        [x, h, d1, d2, d3],
         _cubic_difference("forward"),
         "numerical_gradient(method='forward'), cubic f",
     )
@@ -91,29 +113,47 @@ def forward_difference_error():
 def central_difference_error():
     d = Derivation(
         "central_difference_error",
-        "The central difference (f(x+h) − f(x−h))/2h is off by h² f'''(x)/6 + O(h³): second order",
-        "Expand f(x + h) and f(x − h); the even terms f and f''h²/2 cancel in the difference, "
-        "so the first error term is proportional to h².",
+        "The central difference is off by a term proportional to h²: second order",
+        (
+            "Expand ",
+            f(x_plus_h),
+            " and ",
+            f(x_minus_h),
+            " by Taylor's theorem, with remainders ",
+            r_plus * h**4,
+            " and ",
+            r_minus * h**4,
+            " (bounded factors). The even terms cancel in the difference, so the first term "
+            "of the error ",
+            error(h),
+            " of the central difference is proportional to h².",
+        ),
+        sizes="every step h > 0 and every smooth f",
     )
-    claim = d.chain(
-        _step(
-            _in_order(_in_order(_taylor(h, r_plus), -_taylor(-h, r_minus)) / (2 * h), -f1),
-            "Taylor for f(x+h) and f(x−h), remainders r₊h⁴ and r₋h⁴",
+    d.define(error(h), ordered((f(x_plus_h) - f(x_minus_h)) / (2 * h), -d1))
+    d.define(f(x_plus_h), taylor(1, r_plus))
+    d.define(f(x_minus_h), taylor(-1, r_minus))
+    d.chain(
+        error(h),
+        (
+            ordered(
+                ordered(product(2 * h, d1), h**3 / 3 * d3, (r_plus - r_minus) * h**4) / (2 * h),
+                -d1,
+            ),
+            ("Taylor's theorem: ", f(x), " and the ", h**2, " terms cancel"),
         ),
-        _step(
-            _in_order(f3 * h**2 / 6, (r_plus - r_minus) * h**3 / 2),
-            "even powers cancel; divide by 2h",
+        (
+            ordered(h**2 / 6 * d3, product(h**3 / 2, ordered(r_plus, -r_minus))),
+            ("divide by 2h: ", d1, " cancels"),
         ),
-        lhs=r"\frac{f(x+h) - f(x-h)}{2h} - f'(x)",
     )
     d.fact(
-        sp.Eq(sp.limit(claim / h**2, h, 0), f3 / 6),
-        "error / h² → f'''(x)/6: halving h quarters the error (slope 2 on a log-log plot)",
-        tex=r"\lim_{h\to 0} \frac{\text{error}}{h^2} = \frac{f'''(x)}{6}",
+        sp.Eq(sp.Limit(error(h) / h**2, h, 0), d3 / 6, evaluate=False),
+        "so halving a small h quarters the error: second order",
     )
     d.tie(
-        claim.subs({r_plus: 0, r_minus: 0}),
-        [x, h, f1, f2, f3],
+        numbers(d.unfold(error(h))),
+        [x, h, d1, d2, d3],
         _cubic_difference("central"),
         "numerical_gradient(method='central'), cubic f",
     )
@@ -122,51 +162,56 @@ def central_difference_error():
 
 @derivation
 def gradcheck_relative_error():
+    g1, g3 = sp.Symbol("f'(x)", positive=True), sp.Symbol("f'''(x)", positive=True)
+    g_hat, h_best = sp.Symbol(r"\hat{g}", positive=True), sp.Symbol("h^{*}", positive=True)
+    E = sp.Function("E")
     d = Derivation(
         "gradcheck_relative_error",
-        "Relative error of a central-difference check, and the best step h ≈ (3ε/M)^(1/3)",
-        "numnet.relative_error(a, b) = max|a − b| / max(|a|, |b|) is scale-free: it does not "
-        "change when the loss is multiplied by a constant. For one positive derivative checked "
-        "with the central difference ĝ = f' + f'''h²/6 it is worked out below. In floating point "
-        "each f evaluation also carries a rounding error of about ε|f| (ε ≈ 1.1e-16), which the "
-        "difference divides by h: the total error bound M h²/6 + ε/h (M bounds |f'''|, |f| taken "
-        "as 1) is smallest at the h found in the second chain — about 7e-6 for M = 1, so the "
-        "customary h = 1e-6 is close to the best.",
-    )
-    g_hat = f1 + f3 * h**2 / 6
-    positive = {f1: sp.Symbol("f'(x)", positive=True), f3: sp.Symbol("f'''(x)", positive=True)}
-    d1, d3 = positive[f1], positive[f3]
-    claim = d.chain(
+        "The relative error of a central-difference check, and the best step h",
         (
-            sp.Abs(_in_order(g_hat.subs(positive), -d1), evaluate=False)
-            / sp.Max(sp.Abs(g_hat.subs(positive)), sp.Abs(d1, evaluate=False), evaluate=False),
-            "definition, with the central estimate ĝ = f' + f'''h²/6",
+            "numnet.relative_error(a, b) divides the largest absolute difference of a and b by "
+            "the largest absolute value in either: it does not change when the loss is "
+            "multiplied by a constant. It is worked out first for one derivative ",
+            g1,
+            " > 0 and its central estimate ",
+            g_hat,
+            " (exact for a cubic f, with ",
+            g3,
+            " > 0). In floating point each value of f also carries a rounding error of about "
+            "ε|f|, which the difference divides by h. With |f| ≈ 1 and M a bound on the third "
+            "derivative, the total error bound ",
+            E(h),
+            " is smallest at the step ",
+            h_best,
+            " where its slope changes sign.",
         ),
-        ((d3 * h**2 / 6) / (d1 + d3 * h**2 / 6), "f', f''' > 0: ĝ is the larger of the two"),
-        (d3 * h**2 / (6 * d1 + d3 * h**2), "multiply through by 6"),
-        lhs=r"\frac{|\hat g - f'(x)|}{\max(|\hat g|, |f'(x)|)}",
+        sizes="every step h > 0",
     )
-    total = M * h**2 / 6 + eps / h
-    best = d.chain(
-        (sp.Derivative(total, h), "total error: truncation M h²/6 plus rounding ε/h"),
-        (M * h / 3 - eps / h**2, "differentiate"),
-        lhs=r"\frac{d E}{d h}",
+    d.define(g_hat, ordered(g1, h**2 / 6 * g3))
+    claim = d.chain(
+        sp.Abs(ordered(g_hat, -g1), evaluate=False)
+        / sp.Max(sp.Abs(g_hat, evaluate=False), sp.Abs(g1, evaluate=False), evaluate=False),
+        ((h**2 / 6 * g3) / g_hat, ("both are positive, and ", g_hat, " is the larger")),
+        ((h**2 * g3) / ordered(6 * g1, h**2 * g3), "multiply above and below by 6"),
     )
-    h_star = sp.cbrt(3 * eps / M)
+    d.define(E(h), ordered(M * h**2 / 6, eps / h))
+    d.define(h_best, sp.Pow(3 * eps / M, sp.Rational(1, 3), evaluate=False))
+    d.chain(
+        sp.Derivative(E(h), h),
+        (ordered(M * h / 3, -eps / h**2), "differentiate truncation and rounding"),
+        (
+            product(M / (3 * h**2), ordered(h**3, -(h_best**3))),
+            ("factor: the slope is 0 only at ", h_best),
+        ),
+    )
     d.fact(
-        sp.solve(sp.Eq(best, 0), h) == [h_star],
-        "dE/dh = 0 only at h* = (3ε/M)^(1/3), where E is smallest (d²E/dh² > 0)",
-        tex=r"\frac{dE}{dh} = 0 \iff h^\ast = \left(\frac{3\varepsilon}{M}\right)^{1/3}",
-    )
-    d.fact(
-        sp.diff(total, h, 2).subs(h, h_star).is_positive,
-        "the second derivative is positive there: a minimum",
-        tex=r"\left.\frac{d^2E}{dh^2}\right|_{h^\ast} > 0",
+        sp.Gt(sp.Subs(sp.Derivative(E(h), (h, 2)), h, h_best), 0, evaluate=False),
+        "the slope changes from negative to positive: a minimum",
     )
 
     def numnet_relative_error(values):
         step, dd1, dd3 = values
         return numnet.relative_error(np.array([dd1 + dd3 * step**2 / 6]), np.array([dd1]))
 
-    d.tie(claim, [h, d1, d3], numnet_relative_error, "relative_error")
+    d.tie(claim, [h, g1, g3], numnet_relative_error, "relative_error")
     return d

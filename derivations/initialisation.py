@@ -1,201 +1,250 @@
 """Initialisation: why zero weights fail, and which scales keep a deep network's signals alive.
 
-* ``zero_init_symmetry``: in a network with two hidden units, equal initial weights give
-  equal gradients (so the units stay copies of each other forever); all-zero weights give a
-  zero gradient to every hidden weight, so only the output bias learns.
-* ``preactivation_variance``: ``Var(z) = fan_in · Var(w) · E[x²]`` for ``z = Σ wᵢ xᵢ``.
+* ``zero_init_symmetry``: the gradients of a network with one hidden layer, for every number of
+  inputs and hidden units and any activation g and loss ℓ: a hidden unit's gradients depend on
+  the unit only through its own pre-activation and output weight, so units that start equal
+  stay equal, and with all-zero weights every hidden gradient has the factor 0.
+* ``preactivation_variance``: ``Var(z) = n Var(w) E[x²] + n E[w]²(E[x²] − E[x]²)`` for
+  ``z = Σᵢ wᵢ xᵢ`` and every fan-in n, counting the n diagonal and n(n − 1) cross terms.
 * ``init_scales``: ``E[x²]`` after a (leaky) ReLU, and the standard deviations and uniform
   bounds of He and Xavier/Glorot initialisation; tied to ``numnet.init``.
 """
 
 import numpy as np
 import sympy as sp
-from sympy import stats
 
 import numnet
 from derivations import derivation
-from derivations.core import Derivation, concrete
-
+from derivations.core import Derivation
+from derivations.indexed import index, instance, size
+from derivations.matrices import symbol_matrix
+from derivations.printing import ordered, product
 
 # ----------------------------------------------------------------------------------------
-# Zero initialisation
+# Zero initialisation and symmetry
 # ----------------------------------------------------------------------------------------
-class g(sp.Function):  # noqa: N801 - printed name
-    """A generic activation ``g``; its derivative prints as ``g'``."""
-
-    def fdiff(self, argindex=1):
-        return g_prime(self.args[0])
-
-
-class g_prime(sp.Function):  # noqa: N801
-    def _latex(self, printer):
-        return r"g'\left(%s\right)" % printer._print(self.args[0])
+D, H = size("D"), size("H")
+i, m, j, k = (index(s) for s in ("i", "m", "j", "k"))
+x, w, b, v, z = (sp.IndexedBase(s, real=True) for s in ("x", "w", "b", "v", "z"))
+c = sp.Symbol("c", real=True)
+yhat = sp.Symbol(r"\hat{y}", real=True)
+g, ell = sp.Function("g"), sp.Function(r"\ell")
+_xi = sp.Symbol("xi")
 
 
-x, t = sp.symbols("x t", real=True)
-w1, w2, b1, b2, v1, v2, c = sp.symbols("w_1 w_2 b_1 b_2 v_1 v_2 c", real=True)
-w, b, v = sp.symbols("w b v", real=True)
-NET_PARAMS = [w1, w2, b1, b2, v1, v2, c]
-
-
-class yhat(sp.Function):  # noqa: N801 - printed name
-    """The output ``v₁ g(w₁x + b₁) + v₂ g(w₂x + b₂) + c``, printed as ``ŷ``."""
-
-    nargs = 8  # w1, w2, b1, b2, v1, v2, c, x
-
-    def _eval_rewrite_as_numeric(self, *args, **kwargs):
-        return _output(*args)
-
-    def fdiff(self, argindex=1):
-        return sp.diff(_output(*self.args), self.args[argindex - 1])
-
-    def _latex(self, printer):
-        return r"\hat{y}"
-
-
-def _output(w1_, w2_, b1_, b2_, v1_, v2_, c_, x_):
-    return v1_ * g(w1_ * x_ + b1_) + v2_ * g(w2_ * x_ + b2_) + c_
-
-
-def _two_unit_loss():
-    """``(ŷ − t)²``: one sample, MSELoss."""
-    return (yhat(*NET_PARAMS, x) - t) ** 2
-
-
-def _numnet_two_unit():
-    """``(numnet gradients, numnet loss)`` of ``Linear(1, 2) → Tanh → Linear(2, 1)`` + MSELoss."""
-
-    def build(values):
-        xv, tv, a1, a2, c1, c2, d1, d2, e = values
-        net = numnet.Sequential(numnet.Linear(1, 2), numnet.Tanh(), numnet.Linear(2, 1))
-        net[0].weight.data[...] = [[a1, a2]]
-        net[0].bias.data[...] = [c1, c2]
-        net[2].weight.data[...] = [[d1], [d2]]
-        net[2].bias.data[...] = [e]
-        loss_fn = numnet.MSELoss()
-        loss = loss_fn(net(np.array([[xv]])), np.array([[tv]]))
-        return net, loss_fn, loss
-
-    def grads(values):
-        net, loss_fn, _ = build(values)
-        net.backward(loss_fn.backward())
-        (wg, bg), (vg, cg) = (
-            (net[0].weight.grad, net[0].bias.grad),
-            (net[2].weight.grad, net[2].bias.grad),
-        )
-        return np.concatenate([wg.ravel(), bg, vg.ravel(), cg])
-
-    return grads, lambda values: build(values)[2]
+def slope(fn, arg):
+    """``fn'(arg)``: the derivative of the one-argument function ``fn``, evaluated at ``arg``."""
+    return sp.Subs(sp.Derivative(fn(_xi), _xi), _xi, arg)
 
 
 @derivation
 def zero_init_symmetry():
     d = Derivation(
         "zero_init_symmetry",
-        "Equal initial weights give equal gradients, and all-zero weights train only the output bias",
-        "A network with one input x, two hidden units h_j = g(w_j x + b_j) and output "
-        "ŷ = v₁h₁ + v₂h₂ + c, with the squared error of one sample. If the two units start "
-        "equal, their gradients are equal, so one SGD step keeps them equal — and so does every "
-        "step after it: the layer behaves as a single unit, however wide it is. The same "
-        "argument holds for any number of units and layers.",
-    )
-    loss = _two_unit_loss()
-    grads = [sp.Derivative(loss, p) for p in NET_PARAMS]
-    claim = d.chain(
-        (sp.Matrix(grads), "L = (ŷ − t)², gradient with respect to (w₁, w₂, b₁, b₂, v₁, v₂, c)"),
+        "Equal hidden units get equal gradients; zero weights train only the output bias",
         (
-            sp.Matrix([sp.diff(loss, p) for p in NET_PARAMS]),
-            "chain rule, g' is the activation's slope",
+            "One sample x with D inputs, H hidden units ",
+            g(z[k]),
+            " and one output ",
+            yhat,
+            ", with any activation g and any loss ",
+            ell(yhat),
+            ". The gradients of hidden unit j involve the unit only through its own ",
+            z[j],
+            " and ",
+            v[j],
+            ". So if two units start with equal weights, they have equal z and v, get equal "
+            "gradients, and stay equal after every step: the layer acts as a single unit, "
+            "however wide. If all weights start at 0, every v is 0, so every hidden gradient "
+            "is 0 and the hidden weights never move; with ",
+            sp.Eq(g(0), 0),
+            " (tanh, ReLU) the output weights get the gradient 0 too, and only the output "
+            "bias c learns.",
         ),
-        lhs=r"\nabla L",
+        sizes="every number of inputs D and hidden units H, any g and ℓ",
+        ranges={i: (1, D), m: (1, D), j: (1, H), k: (1, H)},
     )
-    symmetric = {w1: w, w2: w, b1: b, b2: b, v1: v, v2: v}
-    d.chain(
+    d.define(z, sp.Lambda((k,), sp.Sum(w[m, k] * x[m], (m, 1, D)) + b[k]))
+    d.define(yhat, sp.Sum(v[k] * g(z[k]), (k, 1, H)) + c)
+    loss = ell(yhat)
+    dw = d.chain(
+        sp.Derivative(loss, w[i, j]),
         (
-            sp.Subs(
-                sp.Matrix([grads[0] - grads[1], grads[4] - grads[5]]),
-                list(symmetric),
-                list(symmetric.values()),
+            product(
+                slope(ell, yhat),
+                sp.Sum(product(v[k], slope(g, z[k]), sp.Derivative(z[k], w[i, j])), (k, 1, H)),
             ),
-            "start both units equal: w₁ = w₂ = w, b₁ = b₂ = b, v₁ = v₂ = v",
-        ),
-        (sp.Matrix([0, 0]), "the two units' gradients are the same expression"),
-        lhs=r"\begin{bmatrix}\partial L/\partial w_1 - \partial L/\partial w_2 \\ \partial L/\partial v_1 - \partial L/\partial v_2\end{bmatrix}",
-    )
-    zero = {p: 0 for p in NET_PARAMS if p is not c}
-    at_zero = d.chain(
-        (
-            sp.Subs(sp.Matrix(grads), list(zero), list(zero.values())),
-            "all weights and hidden biases 0",
+            "chain rule through the output and each hidden unit",
         ),
         (
-            sp.Matrix([0, 0, 0, 0, 2 * (c - t) * g(0), 2 * (c - t) * g(0), 2 * (c - t)]),
-            "ŷ = c, and every hidden gradient has a factor v₁ = v₂ = 0",
+            product(x[i], v[j], slope(g, z[j]), slope(ell, yhat)),
+            ("only unit k = j depends on ", w[i, j], ", through ", x[i]),
         ),
-        lhs=r"\left.\nabla L\right|_{0}",
     )
-    d.fact(
-        sp.Eq(at_zero.subs(g(0), sp.tanh(0)), sp.Matrix([0, 0, 0, 0, 0, 0, 2 * (c - t)])),
-        "for tanh, ReLU or Leaky ReLU g(0) = 0: only the output bias c gets a gradient, the "
-        "hidden weights stay 0 for ever, and the network is a constant (it learns the mean of t) "
-        "— not a linear regression",
-        tex=r"g(0) = 0 \implies \left.\nabla L\right|_{0} = (0, 0, 0, 0, 0, 0, 2(c - t))",
+    db = d.chain(
+        sp.Derivative(loss, b[j]),
+        (product(v[j], slope(g, z[j]), slope(ell, yhat)), "the same, with 1 for x"),
     )
-    numnet_grads, numnet_loss = _numnet_two_unit()
-    tanh_claim = concrete(claim).replace(g_prime, lambda z: 1 - sp.tanh(z) ** 2).replace(g, sp.tanh)
-    inputs = [x, t, *NET_PARAMS]
-    d.tie(
-        tanh_claim,
-        inputs,
-        numnet_grads,
-        "Linear/Tanh/MSELoss backward",
-        loss=numnet_loss,
-        wrt=NET_PARAMS,
+    dv = d.chain(
+        sp.Derivative(loss, v[j]),
+        (product(g(z[j]), slope(ell, yhat)), "only unit j's term depends on it"),
     )
+    dc = d.chain(sp.Derivative(loss, c), (slope(ell, yhat), "the output bias"))
+    _tie(d, {"w": dw, "b": db, "v": dv, "c": dc})
     return d
+
+
+def _tie(d, claims):
+    """Tie the four gradients at D = 1 input, H = 2 units, g = tanh and ℓ = MSELoss."""
+    target = sp.Symbol("y", real=True)
+    arrays = {
+        x: symbol_matrix("x", 1, 1),
+        w: symbol_matrix("w", 1, 2),
+        b: symbol_matrix("b", 1, 2),
+        v: symbol_matrix("v", 2, 1),
+    }
+    functions = {
+        g: sp.tanh,
+        ell: sp.Lambda(_xi, (_xi - target) ** 2),
+    }
+
+    def at(expr, **where):
+        e = d.unfold(expr).subs({i: where.get("i", 1), j: where.get("j", 1)}).doit()
+        e = instance(e, {D: 1, H: 2}, arrays, functions).doit()
+        return e.subs(c, sp.Symbol("c_0", real=True))
+
+    c0 = sp.Symbol("c_0", real=True)
+    claim = sp.Matrix(
+        [at(claims["w"], i=1, j=jj) for jj in (1, 2)]
+        + [at(claims["b"], j=jj) for jj in (1, 2)]
+        + [at(claims["v"], j=jj) for jj in (1, 2)]
+        + [at(claims["c"])]
+    )
+    inputs = [arrays[x][0], target, *arrays[w], *arrays[b], *arrays[v], c0]
+    params = inputs[2:]
+
+    def build(values, dtype=np.float64):
+        xv, tv, w1, w2, b1, b2, v1, v2, cv = np.asarray(values, dtype=dtype)
+        net = numnet.Sequential(numnet.Linear(1, 2), numnet.Tanh(), numnet.Linear(2, 1))
+        net = net.astype(dtype)
+        net[0].weight.data = np.array([[w1, w2]], dtype=dtype)
+        net[0].bias.data = np.array([b1, b2], dtype=dtype)
+        net[2].weight.data = np.array([[v1], [v2]], dtype=dtype)
+        net[2].bias.data = np.array([cv], dtype=dtype)
+        loss_fn = numnet.MSELoss()
+        value = loss_fn(net(np.array([[xv]], dtype=dtype)), np.array([[tv]], dtype=dtype))
+        return net, loss_fn, value
+
+    def grads(values, dtype=np.float64):
+        net, loss_fn, _ = build(values, dtype)
+        net.backward(loss_fn.backward())
+        return np.concatenate([p.grad.ravel() for p in net.parameters()])
+
+    d.tie(
+        claim,
+        inputs,
+        grads,
+        "Linear(1, 2), Tanh, Linear(2, 1), MSELoss: backward",
+        loss=lambda values: build(values)[2],
+        wrt=params,
+    )
+    d.tie(
+        claim,
+        inputs,
+        grads,
+        "the same at zero weights and biases",
+        sample=lambda rng: [rng.uniform(-2, 2), rng.uniform(-2, 2)] + [0.0] * 6 + [0.0],
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Variance of a pre-activation
 # ----------------------------------------------------------------------------------------
-n = sp.Symbol("n", positive=True, integer=True)
-var_w = sp.Symbol(r"\operatorname{Var}(w)", positive=True)
+n = size("n")
+i2 = index("j")
 mean_w = sp.Symbol(r"\mathbb{E}[w]", real=True)
+var_w = sp.Symbol(r"\operatorname{Var}(w)", positive=True)
 mean_x = sp.Symbol(r"\mathbb{E}[x]", real=True)
 sq_x = sp.Symbol(r"\mathbb{E}[x^2]", positive=True)
+var_z, sq_z, mean_z = (
+    sp.Symbol(s, real=True)
+    for s in (r"\operatorname{Var}(z)", r"\mathbb{E}[z^2]", r"\mathbb{E}[z]")
+)
+
+
+class _Moment(sp.Indexed):
+    """``E[a_i a_j]``: the expectation of a product of two entries, printed as such."""
+
+    def _latex(self, printer):
+        name = printer._print(self.base.label)
+        p, q = (printer._print(s) for s in self.indices)
+        return r"\mathbb{E}[%s_{%s} %s_{%s}]" % (name, p, name, q)
+
+
+class _Moments(sp.IndexedBase):
+    def __getitem__(self, indices):
+        return _Moment(self, *indices)
+
+
+Ww, Xx = _Moments("w", real=True), _Moments("x", real=True)
+wi, xi_ = sp.IndexedBase("w", real=True), sp.IndexedBase("x", real=True)
 
 
 @derivation
 def preactivation_variance():
+    delta = sp.KroneckerDelta(i, i2)
     d = Derivation(
         "preactivation_variance",
-        "A pre-activation z = w₁x₁ + … + wₙxₙ has Var(z) = n · Var(w) · E[x²] (n = fan_in)",
-        "The weights wᵢ are independent of each other and of the inputs, with the same mean and "
-        "variance; the inputs xᵢ are independent with the same E[x] and E[x²]. Expanding "
-        "E[z²] = Σᵢ Σⱼ E[wᵢwⱼ]E[xᵢxⱼ] gives n diagonal terms E[w²]E[x²] and n(n − 1) "
-        "off-diagonal terms E[w]²E[x]². E[x²] is the mean *square*, not the variance: after a "
-        "ReLU the inputs are not zero-mean.",
-    )
-    sq_w = var_w + mean_w**2
-    general = d.chain(
         (
-            n * sq_w * sq_x + n * (n - 1) * mean_w**2 * mean_x**2 - (n * mean_w * mean_x) ** 2,
-            "Var(z) = E[z²] − E[z]², expanded as above, E[w²] = Var(w) + E[w]²",
+            "The variance of a pre-activation: ",
+            sp.Eq(var_z, product(n, var_w, sq_x)),
+            " for zero-mean weights",
         ),
-        (n * var_w * sq_x + n * mean_w**2 * (sq_x - mean_x**2), "collect terms"),
-        lhs=r"\operatorname{Var}(z)",
+        (
+            "A pre-activation ",
+            sp.Eq(sp.Symbol("z"), sp.Sum(wi[i] * xi_[i], (i, 1, n))),
+            " sums n = fan-in products. The weights are independent of each other and of the "
+            "inputs, with the same mean and variance; the inputs are independent with the same ",
+            mean_x,
+            " and ",
+            sq_x,
+            ". So the expectation of a product of two weights (or two inputs) depends only on "
+            "whether the indices are equal. Squaring z gives n² terms: n on the diagonal "
+            "(i = j) and n(n − 1) off it. ",
+            sq_x,
+            " is the mean square, not the variance: after a ReLU the inputs are not zero-mean.",
+        ),
+        sizes="every fan-in n",
+        ranges={i: (1, n), i2: (1, n)},
+    )
+    d.define(Ww, sp.Lambda((i, i2), ordered(mean_w**2, var_w * delta)))
+    d.define(
+        Xx, sp.Lambda((i, i2), ordered(mean_x**2, product(ordered(sq_x, -(mean_x**2)), delta)))
+    )
+    d.define(sq_z, sp.Sum(Ww[i, i2] * Xx[i, i2], (i, 1, n), (i2, 1, n)))
+    d.define(mean_z, product(n, mean_w, mean_x))
+    d.define(var_z, ordered(sq_z, -(mean_z**2)))
+    d.chain(
+        var_z,
+        (
+            ordered(
+                product(n, ordered(var_w, mean_w**2), sq_x),
+                product(n, ordered(n, -1), mean_w**2, mean_x**2),
+                -product(n**2, mean_w**2, mean_x**2),
+            ),
+            ("n diagonal and n(n − 1) off-diagonal terms, minus ", mean_z**2),
+        ),
+        (
+            ordered(
+                product(n, var_w, sq_x),
+                product(n, mean_w**2, ordered(sq_x, -(mean_x**2))),
+            ),
+            "collect the terms",
+        ),
     )
     d.chain(
-        (sp.Subs(general, mean_w, 0), "zero-mean weights, as every initialiser draws"),
-        (n * var_w * sq_x, "the second term vanishes"),
-        lhs=r"\operatorname{Var}(z)",
-    )
-    sigma, s, mu = sp.symbols("sigma s mu", positive=True)
-    pair = [stats.Normal(f"w{i}", 0, sigma) * stats.Normal(f"x{i}", mu, s) for i in (1, 2)]
-    d.fact(
-        sp.expand(stats.variance(pair[0] + pair[1]) - 2 * sigma**2 * (mu**2 + s**2)) == 0,
-        "SymPy's statistics module agrees for n = 2, w ~ N(0, σ²), x ~ N(μ, s²), E[x²] = μ² + s²",
-        tex=r"\operatorname{Var}(w_1x_1 + w_2x_2) = 2\sigma^2(\mu^2 + s^2)",
+        sp.Subs(var_z, mean_w, 0),
+        (product(n, var_w, sq_x), "zero-mean weights, as every initialiser draws"),
     )
     return d
 
@@ -207,9 +256,9 @@ def _scale_of(draw, reference):
     """The factor ``k`` with ``draw == k · reference`` (same seed), by least squares."""
 
     def numnet_scale(values):
-        fan_in, fan_out, slope = int(round(values[0])), int(round(values[1])), values[2]
+        fan_in, fan_out, slope_ = int(round(values[0])), int(round(values[1])), values[2]
         shape = (fan_in, fan_out)
-        a, r = draw(shape, slope).ravel(), reference(shape).ravel()
+        a, r = draw(shape, slope_).ravel(), reference(shape).ravel()
         return float(a @ r / (r @ r))
 
     return numnet_scale
@@ -219,71 +268,118 @@ def _fans(rng):
     return [rng.integers(1, 300), rng.integers(1, 300), rng.uniform(0.0, 0.5)]
 
 
+class phi(sp.Function):  # noqa: N801 - printed name
+    """The density of N(0, s²) at z."""
+
+    def _eval_rewrite_as_numeric(self, z_, **kwargs):
+        return _density(z_)
+
+    def doit(self, **hints):
+        return _density(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        return r"\varphi\left(%s\right)" % printer._print(self.args[0])
+
+
+_s = sp.Symbol("s", positive=True)
+
+
+def _density(z_):
+    scale = sp.Mul(_s, sp.sqrt(sp.Mul(2, sp.pi, evaluate=False), evaluate=False), evaluate=False)
+    return sp.Mul(sp.exp(-(z_**2) / (2 * _s**2)), sp.Pow(scale, -1, evaluate=False), evaluate=False)
+
+
 @derivation
 def init_scales():
-    z = sp.Symbol("z", real=True)
-    s, a, bound = sp.symbols("s a b", positive=True)
+    zz = sp.Symbol("z", real=True)
+    a, bound, wv = sp.Symbol("a", nonnegative=True), sp.Symbol("b", positive=True), sp.Symbol("w")
     fan_in, fan_out = sp.symbols(r"n_{\mathrm{in}} n_{\mathrm{out}}", positive=True)
+    sq_out = sp.Symbol(r"\mathbb{E}[x^2]", positive=True)
+    var_he, var_xavier = (
+        sp.Symbol(r"\operatorname{Var}(w)_{\mathrm{%s}}" % s, positive=True)
+        for s in ("He", "Xavier")
+    )
+    bound_he, bound_xavier = (
+        sp.Symbol(r"b_{\mathrm{%s}}" % s, positive=True) for s in ("He", "Xavier")
+    )
     d = Derivation(
         "init_scales",
-        "He and Xavier/Glorot scales: Var(w) = 2/((1 + a²) n_in) and 2/(n_in + n_out)",
-        "A (leaky) ReLU keeps the positive half of a zero-mean normal z ~ N(0, s²) and scales the "
-        "negative half by a, so E[x²] = (1 + a²)s²/2. Putting that into Var(z) = n Var(w) E[x²] "
-        "(preactivation_variance) with Var(z) = s² in every layer gives He's scale (a = 0 for "
-        "ReLU). Xavier/Glorot keep both the forward Var(z) (needs n_in Var(w) = 1, for linear or "
-        "tanh units near 0) and the backward gradient variance (needs n_out Var(w) = 1) steady "
-        "as well as they can with one compromise: one over the average fan, 2/(n_in + n_out). A uniform U(−b, b) "
-        "has variance b²/3, which converts each std into a uniform bound.",
-    )
-    density = sp.exp(-(z**2) / (2 * s**2)) / (s * sp.sqrt(2 * sp.pi))
-    second_moment = d.chain(
+        "He and Xavier/Glorot scales, as standard deviations and as uniform bounds",
         (
-            sp.Integral(z**2 * density, (z, 0, sp.oo))
-            + sp.Integral((a * z) ** 2 * density, (z, -sp.oo, 0)),
-            "E[LeakyReLU_a(z)²]: z on the positive half, a·z on the negative half",
+            "A (leaky) ReLU with slope a keeps the positive half of a zero-mean normal "
+            "pre-activation z with variance ",
+            _s**2,
+            " and density ",
+            sp.Eq(phi(zz), _density(zz), evaluate=False),
+            ", and scales the negative half by a. He's variance keeps ",
+            sp.Eq(var_z, product(fan_in, var_w, sq_x), evaluate=False),
+            " (the pre-activation variance) equal to ",
+            _s**2,
+            " in every layer (a = 0 for ReLU). Xavier/Glorot keep the forward variance (which "
+            "needs ",
+            sp.Eq(product(fan_in, var_w), 1),
+            ", for units linear near 0) and the backward one (which needs ",
+            sp.Eq(product(fan_out, var_w), 1),
+            ") as steady as one variance can: one over the average fan. A uniform "
+            "distribution on (−b, b) turns each variance into a bound b.",
         ),
-        (s**2 / 2 + a**2 * s**2 / 2, "each half of a symmetric normal holds half of E[z²] = s²"),
-        ((1 + a**2) * s**2 / 2, "factor"),
-        lhs=r"\mathbb{E}[x^2]",
+        sizes="every fan-in, fan-out and slope a ≥ 0",
     )
-    he_var = d.chain(
+    d.define(
+        sq_out,
+        ordered(
+            sp.Integral(zz**2 * phi(zz), (zz, 0, sp.oo)),
+            sp.Integral(product(a**2, zz**2, phi(zz)), (zz, -sp.oo, 0)),
+        ),
+    )
+    d.define(var_he, 2 / (fan_in * ordered(1, a**2)))
+    d.define(var_xavier, 2 / ordered(fan_in, fan_out))
+    d.define(bound_he, sp.sqrt(sp.Mul(3, var_he, evaluate=False), evaluate=False))
+    d.define(bound_xavier, sp.sqrt(sp.Mul(3, var_xavier, evaluate=False), evaluate=False))
+    d.chain(
+        sq_out,
         (
-            sp.Mul(s**2, sp.Pow(sp.Mul(fan_in, second_moment, evaluate=False), -1), evaluate=False),
-            "solve s² = n Var(w) E[x²] for Var(w), n = fan-in",
+            ordered(_s**2 / 2, a**2 * _s**2 / 2),
+            ("each half of the symmetric normal holds half of ", _s**2),
         ),
-        (2 / ((1 + a**2) * fan_in), "cancel s²"),
-        lhs=r"\operatorname{Var}(w)_{\mathrm{He}}",
+        (product(ordered(1, a**2), _s**2 / 2), "factor"),
     )
-    w_ = sp.Symbol("w", real=True)
-    uniform_var = d.chain(
-        (sp.Integral(w_**2 / (2 * bound), (w_, -bound, bound)), "U(−b, b) has density 1/(2b)"),
-        (bound**2 / 3, "integrate"),
-        lhs=r"\operatorname{Var}(U(-b, b))",
-    )
-    xavier_var = 2 / (fan_in + fan_out)
-    xavier_bound = d.chain(
+    d.chain(
+        product(fan_in, var_he, sq_out),
         (
-            sp.sqrt(sp.Mul(3, xavier_var, evaluate=False), evaluate=False),
-            "b²/3 = Var(w) with the Xavier/Glorot variance",
+            product(fan_in, 2 / (fan_in * ordered(1, a**2)), ordered(1, a**2) * _s**2 / 2),
+            "He's variance, and the mean square above",
         ),
-        (sp.sqrt(6 / (fan_in + fan_out)), "simplify"),
-        lhs=r"b_{\mathrm{Xavier}}",
+        (_s**2, "everything but the variance cancels: it is kept"),
     )
-    d.fact(
-        sp.Eq(uniform_var.subs(bound, sp.sqrt(3 * xavier_var)), xavier_var),
-        "the bound gives exactly the Xavier/Glorot variance",
-        tex=r"\tfrac13\, b_{\mathrm{Xavier}}^2 = \frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}",
+    uniform = d.chain(
+        sp.Integral(wv**2 / (2 * bound), (wv, -bound, bound)),
+        (bound**2 / 3, "the variance of U(−b, b): density 1/(2b), mean 0"),
+    )
+    d.chain(
+        bound_he,
+        (
+            sp.sqrt(6 / (fan_in * ordered(1, a**2)), evaluate=False),
+            ("solve ", sp.Eq(uniform, var_he)),
+        ),
+    )
+    d.chain(
+        bound_xavier,
+        (
+            sp.sqrt(6 / ordered(fan_in, fan_out), evaluate=False),
+            ("solve ", sp.Eq(uniform, var_xavier)),
+        ),
     )
     inputs = [fan_in, fan_out, a]
     seed = 12345
 
-    def he_normal(shape, slope):
-        return numnet.init.he_normal(shape, rng=seed, negative_slope=slope)
+    def he_normal(shape, slope_):
+        return numnet.init.he_normal(shape, rng=seed, negative_slope=slope_)
 
-    def he_uniform(shape, slope):
-        return numnet.init.he_uniform(shape, rng=seed, negative_slope=slope)
+    def he_uniform(shape, slope_):
+        return numnet.init.he_uniform(shape, rng=seed, negative_slope=slope_)
 
-    def xavier_uniform(shape, slope):
+    def xavier_uniform(shape, slope_):
         return numnet.init.xavier_uniform(shape, rng=seed)
 
     def standard_normal(shape):
@@ -292,25 +388,10 @@ def init_scales():
     def unit_uniform(shape):
         return np.random.default_rng(seed).uniform(-1.0, 1.0, size=shape)
 
-    d.tie(
-        sp.sqrt(he_var),
-        inputs,
-        _scale_of(he_normal, standard_normal),
-        "init.he_normal std",
-        sample=_fans,
-    )
-    d.tie(
-        sp.sqrt(3 * he_var),
-        inputs,
-        _scale_of(he_uniform, unit_uniform),
-        "init.he_uniform bound",
-        sample=_fans,
-    )
-    d.tie(
-        xavier_bound,
-        inputs,
-        _scale_of(xavier_uniform, unit_uniform),
-        "init.xavier_uniform bound",
-        sample=_fans,
-    )
+    for claim, draw, reference, label in [
+        (sp.sqrt(var_he), he_normal, standard_normal, "init.he_normal std"),
+        (bound_he, he_uniform, unit_uniform, "init.he_uniform bound"),
+        (bound_xavier, xavier_uniform, unit_uniform, "init.xavier_uniform bound"),
+    ]:
+        d.tie(d.unfold(claim), inputs, _scale_of(draw, reference), label, sample=_fans)
     return d

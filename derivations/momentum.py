@@ -1,11 +1,12 @@
 """Momentum: the two update forms in the literature, and the step size momentum really takes.
 
-Form A (PyTorch, ``numnet.SGD``):   v ← μ v + g,   w ← w − η v.
-Form B (CS231n, many course notes): u ← μ u − η g, w ← w + u.
+Form A (PyTorch, ``numnet.SGD``):   m ← β m + g,   w ← w − η m.
+Form B (CS231n, many course notes): u ← β u − η g, w ← w + u.
 
-With a constant learning rate η they give the same weights at every step (u = −η v); when η
-changes they do not. With a constant gradient, v approaches g / (1 − μ): momentum multiplies
-the step by 1/(1 − μ) (2 for μ = 0.5, 10 for μ = 0.9).
+With a constant learning rate η they give the same weights at every step (u = −η m, by
+induction on the step T); when η changes they do not. With a constant gradient g the buffer
+after T steps is the geometric sum g(1 − β^T)/(1 − β) (induction on T), which tends to
+g/(1 − β): momentum multiplies the step by 1/(1 − β) (2 for β = 0.5, 10 for β = 0.9).
 """
 
 import numpy as np
@@ -14,180 +15,246 @@ import sympy as sp
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
+from derivations.indexed import size
+from derivations.printing import ordered, product
 
-mu = sp.Symbol("mu", positive=True)
-eta, eta0, eta1 = sp.symbols("eta eta_0 eta_1", positive=True)
+beta = sp.Symbol("beta", positive=True)
+eta, eta1, eta2 = sp.symbols("eta eta_1 eta_2", positive=True)
 w0 = sp.Symbol("w_0", real=True)
-T_STEPS = 4
-grads = sp.symbols(f"g_0:{T_STEPS}", real=True)
+g = sp.Symbol("g", real=True)
+T = size("T")
+T_TIE = 4  # steps of the tie with numnet.SGD
+gs = sp.symbols(f"g_1:{T_TIE + 1}", real=True)
 
 
-def _form_a(lrs, gs):
-    """Weights after each step of form A (v ← μv + g, w ← w − ηv), from v = 0."""
-    weight, velocity = w0, 0
-    for lr, gk in zip(lrs, gs, strict=True):
-        velocity = mu * velocity + gk
-        weight = weight - lr * velocity
+def _sym(name):
+    return sp.Symbol(name, real=True)
+
+
+def times(*factors):
+    """A product printed in the order given: ``times(eta, m)`` prints η m, and its negative −η m."""
+    return product(*factors)
+
+
+def form_a(lrs, grads):
+    """Form A from m = 0: ``m ← βm + g``, ``w ← w − ηm``; the weight after each gradient."""
+    weight, m = w0, 0
+    for lr, grad in zip(lrs, grads, strict=True):
+        m = beta * m + grad
+        weight = weight - lr * m
     return weight
 
 
-def _form_b(lrs, gs):
-    """Weights after each step of form B (u ← μu − ηg, w ← w + u), from u = 0."""
-    weight, velocity = w0, 0
-    for lr, gk in zip(lrs, gs, strict=True):
-        velocity = mu * velocity - lr * gk
-        weight = weight + velocity
+def form_b(lrs, grads):
+    """Form B from u = 0: ``u ← βu − ηg``, ``w ← w + u``; the weight after each gradient."""
+    weight, u = w0, 0
+    for lr, grad in zip(lrs, grads, strict=True):
+        u = beta * u - lr * grad
+        weight = weight + u
     return weight
 
 
-def _sgd_weight(values, n_steps, lrs=None):
-    """numnet.SGD's weight after feeding it the gradients ``g_0 … g_{n-1}`` one per step."""
-    w_start, lr, momentum, *gs = values
-    p = numnet.Parameter(np.array([w_start]))
-    opt = numnet.SGD([p], lr=lr, momentum=momentum)
-    for k in range(n_steps):
-        if lrs is not None:
-            opt.lr = lrs[k]
-        p.grad = np.array([gs[k]])
+def _sgd_weight(values, lrs, dtype=np.float64):
+    """numnet.SGD's weight after one step per gradient, with learning rate ``lrs[t]`` at step t."""
+    w_start, momentum, *grads = values
+    p = numnet.Parameter(np.array([w_start], dtype=dtype))
+    opt = numnet.SGD([p], lr=lrs[0], momentum=momentum)
+    for lr, grad in zip(lrs, grads, strict=True):
+        opt.lr = lr
+        p.grad = np.array([grad], dtype=dtype)
         opt.step()
     return p.data
 
 
-def _sample_momentum(rng):
-    return [rng.uniform(-2, 2), rng.uniform(0.01, 0.5), rng.uniform(0.0, 0.99)] + list(
-        rng.uniform(-2, 2, size=T_STEPS)
-    )
-
-
 @derivation
 def momentum_forms():
+    m_T, m_next, u_T, u_next, w_T = (_sym(s) for s in ("m_T", "m_{T+1}", "u_T", "u_{T+1}", "w_T"))
+    g_next = _sym("g_{T+1}")
     d = Derivation(
         "momentum_forms",
         "The two momentum forms give the same weights at a constant learning rate",
-        "Induction on the step: if u = −η v before a step (true at the start, u = v = 0), then "
-        "after it u' = μu − ηg = −η(μv + g) = −η v', and so w + u' = w − η v'. The gradients g "
-        "are then the same too, because they are taken at the same weights. Below, the weight "
-        f"after {T_STEPS} steps of each form, unrolled, and the closed form of both.",
+        (
+            "Form A's buffer m and form B's buffer u both start at 0, so ",
+            sp.Eq(u_T, -times(eta, m_T)),
+            " holds at T = 0. Suppose it holds after T steps, with the same weights ",
+            w_T,
+            ", and let ",
+            g_next,
+            " be the next gradient (the same for both forms, since it is taken at the same "
+            "weights). Below, the two update rules and the hypothesis, then one step: form B's "
+            "buffer is again −η times form A's, and its weights are again form A's. By "
+            "induction the two forms agree at every step.",
+        ),
+        sizes="every number of steps T",
+    )
+    d.define(m_next, ordered(times(beta, m_T), g_next))
+    d.define(u_next, ordered(times(beta, u_T), -times(eta, g_next)))
+    d.define(u_T, -times(eta, m_T))
+    d.chain(
+        u_next,
+        (
+            ordered(-times(beta, eta, m_T), -times(eta, g_next)),
+            ("form B's update, with ", sp.Eq(u_T, -times(eta, m_T))),
+        ),
+        (-times(eta, ordered(times(beta, m_T), g_next)), "factor out −η"),
+        (-times(eta, m_next), "form A's update"),
     )
     d.chain(
-        (
-            mu * (-eta * sp.Symbol("v_t")) - eta * sp.Symbol("g_t"),
-            "form B's update, with uₜ = −η vₜ",
-        ),
-        (
-            -eta * (mu * sp.Symbol("v_t") + sp.Symbol("g_t")),
-            "factor out −η: this is −η times form A's new velocity",
-        ),
-        lhs=r"u_{t+1}",
+        ordered(w_T, u_next),
+        (ordered(w_T, -times(eta, m_next)), "so form B's weight step is form A's"),
     )
-    closed = w0 - eta * sum(grads[k] * (1 - mu ** (T_STEPS - k)) / (1 - mu) for k in range(T_STEPS))
-    claim = d.chain(
-        (_form_a([eta] * T_STEPS, grads), f"form A unrolled {T_STEPS} steps from v = 0"),
-        (_form_b([eta] * T_STEPS, grads), f"form B unrolled {T_STEPS} steps from u = 0"),
-        (closed, "each gₖ is counted (1 − μ^(4−k))/(1 − μ) times"),
-        lhs=r"w_4",
-    )
+    claim = form_b([eta] * T_TIE, gs)
     d.tie(
         claim,
-        [w0, eta, mu, *grads],
-        lambda values: _sgd_weight(values, T_STEPS),
-        "SGD(momentum=μ).step ×4",
-        sample=_sample_momentum,
+        [w0, beta, eta, *gs],
+        lambda v, dtype=np.float64: _sgd_weight([v[0], v[1], *v[3:]], [v[2]] * T_TIE, dtype),
+        f"SGD(momentum=β).step ×{T_TIE} against form B",
+        sample=_sample,
     )
     return d
 
 
+def _sample(rng):
+    return [rng.uniform(-2, 2), rng.uniform(0.0, 0.99), rng.uniform(0.01, 0.5)] + list(
+        rng.uniform(-2, 2, size=T_TIE)
+    )
+
+
 @derivation
 def momentum_lr_change():
+    g1, g2 = gs[:2]
+    wA, wB = sp.Symbol("w_2^{A}", real=True), sp.Symbol("w_2^{B}", real=True)
     d = Derivation(
         "momentum_lr_change",
         "When the learning rate changes, the two momentum forms part ways",
-        "Two steps with learning rates η₀ then η₁. Form A multiplies the whole velocity, old "
-        "gradients included, by the new η₁ at once; form B keeps the old gradients at the η they "
-        "were taken with, so a change of η takes effect gradually. numnet.SGD and torch.optim.SGD "
-        "use form A; a schedule's decay therefore acts on the full velocity immediately.",
-    )
-    two = grads[:2]
-    claim = d.chain(
         (
-            _form_a([eta0, eta1], two) - _form_b([eta0, eta1], two),
-            "w₂ of form A minus w₂ of form B",
+            "Two steps with gradients ",
+            g1,
+            " and ",
+            g2,
+            " and learning rates ",
+            eta1,
+            " then ",
+            eta2,
+            ", from the same weights ",
+            w0,
+            ". Form A multiplies the whole buffer, old gradients included, by the new ",
+            eta2,
+            " at once; form B keeps each old gradient at the learning rate it was taken with, "
+            "so a change of η takes effect gradually. numnet.SGD and torch.optim.SGD use form "
+            "A: a schedule's decay acts on the whole buffer at once.",
         ),
-        (mu * grads[0] * (eta0 - eta1), "expand"),
-        lhs=r"w_2^{A} - w_2^{B}",
+    )
+    d.define(wA, form_a([eta1, eta2], [g1, g2]), show=False)
+    d.define(wB, form_b([eta1, eta2], [g1, g2]), show=False)
+    claim = d.chain(
+        wA - wB,
+        (
+            ordered(
+                ordered(w0, -times(eta1, g1), -times(eta2, ordered(times(beta, g1), g2))),
+                sp.Mul(
+                    -1,
+                    ordered(
+                        w0,
+                        -times(eta1, g1),
+                        -times(beta, eta1, g1),
+                        -times(eta2, g2),
+                    ),
+                    evaluate=False,
+                ),
+            ),
+            "two steps of form A, minus two steps of form B",
+        ),
+        (product(beta, g1, ordered(eta1, -eta2)), ("everything cancels but the ", g1, " terms")),
     )
     d.fact(
-        sp.Eq(claim.subs(eta1, eta0), 0),
-        "zero exactly when η₁ = η₀ (or μ = 0, or g₀ = 0)",
-        tex=r"\eta_1 = \eta_0 \implies w_2^{A} = w_2^{B}",
+        sp.Ne(wA, wB, evaluate=False),
+        "so the forms differ as soon as the learning rate changes",
     )
 
-    def sgd_minus_form_b(values):
-        w_start, lr0, lr1, momentum, g0, g1 = values
-        ours = _sgd_weight([w_start, lr0, momentum, g0, g1], 2, lrs=[lr0, lr1])[0]
-        u = -lr0 * g0
-        u = momentum * u - lr1 * g1
-        form_b = w_start + (-lr0 * g0) + u
-        return ours - form_b
+    def sgd_minus_form_b(values, dtype=np.float64):
+        w_start, lr1, lr2, momentum, grad1, grad2 = values
+        ours = _sgd_weight([w_start, momentum, grad1, grad2], [lr1, lr2], dtype)[0]
+        u = -lr1 * grad1
+        form_b_weight = w_start + u + (momentum * u - lr2 * grad2)
+        return ours - form_b_weight
 
     d.tie(
         claim,
-        [w0, eta0, eta1, mu, *two],
+        [w0, eta1, eta2, beta, g1, g2],
         sgd_minus_form_b,
-        "SGD.step with lr changed between steps",
+        "SGD.step with lr changed between steps, minus form B",
+        sample=lambda rng: [
+            rng.uniform(-2, 2),
+            rng.uniform(0.01, 0.5),
+            rng.uniform(0.01, 0.5),
+            rng.uniform(0.0, 0.99),
+            rng.uniform(-2, 2),
+            rng.uniform(-2, 2),
+        ],
     )
     return d
 
 
 @derivation
 def momentum_effective_step():
-    T = sp.Symbol("T", integer=True, positive=True)
-    g = sp.Symbol("g", real=True)
+    m_T, m_next = _sym("m_T"), _sym("m_{T+1}")
     n_steps = 6
+
+    def geometric(steps, b=beta):
+        return product(g, ordered(1, -(b**steps)) / ordered(1, -b))
+
     d = Derivation(
         "momentum_effective_step",
-        "With a steady gradient, momentum's velocity grows to g/(1 − μ): the step is η/(1 − μ)",
-        "Form A's velocity is a sum of past gradients with weights 1, μ, μ², …; (1 − μ)v is "
-        "their exponential moving average. For a constant gradient g, induction on T gives the "
-        "velocity after T steps (v₁ = g), and letting T grow gives the effective learning rate.",
-    )
-    v_T = g * (1 - mu**T) / (1 - mu)
-    d.chain(
-        (mu * v_T + g, "one more step, μ v + g, from the induction hypothesis for T"),
+        "With a steady gradient, the momentum buffer grows to g/(1 − β): the step is η/(1 − β)",
         (
-            sp.Mul(
-                g,
-                sp.Add(mu, -(mu ** (T + 1)), 1, -mu, evaluate=False),
-                sp.Pow(1 - mu, -1),
-                evaluate=False,
-            ),
+            "Form A's buffer is a sum of past gradients with weights 1, β, β², …. For a "
+            "constant gradient g it is a geometric sum: suppose (induction on T) that ",
+            sp.Eq(m_T, geometric(T)),
+            " after T steps, true for T = 1 where it reads ",
+            sp.Eq(_sym("m_1"), g),
+            ". One more step gives the same formula for T + 1. As T grows, ",
+            beta**T,
+            " shrinks to 0 (for 0 ≤ β < 1), so the buffer tends to g/(1 − β) and each step "
+            "to η g/(1 − β): the effective learning rate is η/(1 − β).",
+        ),
+        sizes="every number of steps T",
+    )
+    d.define(m_next, ordered(times(beta, m_T), g))
+    d.define(m_T, geometric(T))
+    T1 = ordered(T, 1)
+    d.chain(
+        m_next,
+        (ordered(times(beta, geometric(T)), g), "form A's update and the induction hypothesis"),
+        (
+            product(g, ordered(beta, -(beta**T1), 1, -beta) / ordered(1, -beta)),
             "common denominator",
         ),
-        (g * (1 - mu ** (T + 1)) / (1 - mu), "μ cancels: the formula for T + 1"),
-        lhs=r"v_{T+1}",
+        (geometric(T1), "β cancels: the formula for T + 1"),
     )
-    d.fact(sp.Eq(v_T.subs(T, 1), g), "the base case v₁ = g holds", tex=r"v_1 = g")
-    for m, factor in ((sp.Rational(1, 2), 2), (sp.Rational(9, 10), 10)):
+    d.fact(
+        sp.Eq(sp.Mul(g, 1 - beta, 1 / (1 - beta), evaluate=False), g, evaluate=False),
+        "the base case T = 1: one step from m = 0 gives g",
+    )
+    for value, factor in ((sp.Rational(1, 2), 2), (sp.Rational(9, 10), 10)):
         d.fact(
-            sp.Eq(sp.limit(v_T.subs(mu, m), T, sp.oo), factor * g),
-            f"for μ = {m} the velocity tends to {factor} g",
-            tex=rf"\mu = {sp.latex(m)}: \lim_{{T\to\infty}} v_T = {factor}\,g",
+            sp.Eq(sp.Limit(geometric(T, value), T, sp.oo), factor * g, evaluate=False),
+            ("for ", sp.Eq(beta, value), f" the buffer tends to {factor} g"),
         )
-    claim = v_T.subs(T, n_steps)
 
-    def sgd_velocity(values):
+    def sgd_buffer(values, dtype=np.float64):
         grad, momentum = values
-        p = numnet.Parameter(np.zeros(1))
+        p = numnet.Parameter(np.zeros(1, dtype=dtype))
         opt = numnet.SGD([p], lr=0.1, momentum=momentum)
         for _ in range(n_steps):
-            p.grad = np.array([grad])
+            p.grad = np.array([grad], dtype=dtype)
             opt.step()
         return opt.momentum_buffers[0]
 
     d.tie(
-        claim,
-        [g, mu],
-        sgd_velocity,
+        d.unfold(m_T).subs(T, n_steps),
+        [g, beta],
+        sgd_buffer,
         f"SGD momentum buffer after {n_steps} steps",
         sample=lambda rng: [rng.uniform(-2, 2), rng.uniform(0.0, 0.99)],
     )

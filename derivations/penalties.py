@@ -1,8 +1,8 @@
-"""Weight penalties: the gradients of L2, L1 and their elastic-net mix, and why SGD's
-``weight_decay`` is the L2 penalty in disguise.
+"""Weight penalties: the gradients of L2, L1 and their elastic-net mix, for any number of
+weights, and why SGD's ``weight_decay`` is the L2 penalty in disguise.
 
-A weight vector of three entries stands for any parameter array: every penalty is a sum over
-entries, so each entry's gradient only involves that entry.
+Every penalty is a sum over the entries of a parameter array, so the gradient with respect to
+one entry ``w_j`` involves that entry only; the ties use three weights.
 """
 
 import numpy as np
@@ -11,51 +11,65 @@ import sympy as sp
 import numnet
 from derivations import derivation
 from derivations.core import Derivation
+from derivations.indexed import index, instance_matrix, size
+from derivations.matrices import symbol_matrix
+from derivations.printing import ordered, product
 
-W = sp.Matrix(sp.symbols("w_1:4", real=True))
-G = sp.Matrix(sp.symbols("g_1:4", real=True))  # gradient of the unpenalised loss
-lam, lam1, lam2, lr = sp.symbols("lambda lambda_1 lambda_2 eta", positive=True)
+D = size("D")
+i, j = index("i"), index("j")
+w, g = sp.IndexedBase("w", real=True), sp.IndexedBase("g", real=True)
+lam, lam1, lam2, eta = sp.symbols(r"lambda lambda_1 lambda_2 eta", positive=True)
+RANGES = {i: (1, D), j: (1, D)}
+COUNT = 3  # weights in the ties
+WEIGHTS = symbol_matrix("w", 1, COUNT)
+GRADS = symbol_matrix("g", 1, COUNT)
 
-L2 = lam / 2 * sum(w**2 for w in W)
-L1 = lam * sum(sp.Abs(w) for w in W)
-MIX = lam1 * sum(sp.Abs(w) for w in W) + lam2 / 2 * sum(w**2 for w in W)
-
-
-def partials(scalar):
-    """The column of unevaluated ``∂scalar/∂w_k``."""
-    return W.applyfunc(lambda w: sp.Derivative(scalar, w))
-
-
-def penalty_tie(penalty, strengths):
-    """``(numnet, loss)`` for a tie on ``[w_1, w_2, w_3, *strengths]``: grads and value."""
-
-    def run(values):
-        weight = numnet.Parameter(np.array(values[:3]))
-        return penalty([weight], *values[3:])
-
-    return (lambda v: run(v)[1][0]), (lambda v: run(v)[0])
+L2 = product(lam / 2, sp.Sum(w[i] ** 2, (i, 1, D)))
+L1 = product(lam, sp.Sum(sp.Abs(w[i]), (i, 1, D)))
+MIX = ordered(
+    product(lam1, sp.Sum(sp.Abs(w[i]), (i, 1, D))), product(lam2 / 2, sp.Sum(w[i] ** 2, (i, 1, D)))
+)
 
 
-def with_zeros(rng):
-    """``w = (0, w_2, 0)`` and random strengths: the kink of |w| at 0."""
-    return [0.0, rng.uniform(-3, 3), 0.0, *rng.uniform(0.2, 3.0, size=2)]
+def entries(d, claim, extra=None):
+    """The claim for weights j = 1…3, as an explicit 1 × 3 row."""
+    arrays = {w: WEIGHTS, g: GRADS, **(extra or {})}
+    return instance_matrix(
+        d.unfold(claim), (sp.Symbol("_"), 1), (j, COUNT), sizes={D: COUNT}, arrays=arrays
+    )
+
+
+def penalty_tie(d, claim, penalty, strengths, label, kink=False):
+    """Tie ``claim`` (an entry formula) to ``penalty([Parameter(w)], *strengths)`` and its value."""
+
+    def run(values, dtype=np.float64):
+        weight = numnet.Parameter(np.asarray(values[:COUNT], dtype=dtype))
+        return penalty([weight], *values[COUNT:])
+
+    inputs = [*WEIGHTS, *strengths]
+    grad = lambda v, dtype=np.float64: run(v, dtype)[1][0]  # noqa: E731
+    d.tie(entries(d, claim), inputs, grad, label, loss=lambda v: run(v)[0], wrt=list(WEIGHTS))
+    if kink:  # w = (0, w₂, 0): the kink of |w| at 0, where numnet takes the subgradient 0
+        sample = lambda rng: [0.0, rng.uniform(-3, 3), 0.0, *rng.uniform(0.2, 3.0, len(strengths))]  # noqa: E731
+        d.tie(entries(d, claim), inputs, grad, f"{label} at w = 0", sample=sample)
 
 
 @derivation
 def l2_penalty_grad():
     d = Derivation(
         "l2_penalty_grad",
-        "L2 penalty: the gradient of (λ/2)‖w‖² is λw",
-        "Adding (λ/2)‖w‖² to the loss pulls every weight towards 0 in proportion to its size. "
-        "The ½ is a convention that makes the gradient λw (Keras' l2(λ) leaves it out and gets 2λw).",
+        "The gradient of the L2 penalty",
+        "Adding the L2 penalty to the loss pulls every weight towards 0 in proportion to its "
+        "size. The ½ is a convention that cancels the 2 of the power rule (Keras' l2(λ) leaves "
+        "it out, and its gradient is 2λw).",
+        sizes="every number of weights D",
+        ranges=RANGES,
     )
     claim = d.chain(
-        (partials(L2), "differentiate (λ/2)(w₁² + w₂² + w₃²) entry by entry"),
-        (lam * W, "the power rule; the ½ cancels the 2"),
-        lhs=r"\nabla_w \tfrac{\lambda}{2}\lVert w\rVert^2",
+        sp.Derivative(L2, w[j]),
+        (lam * w[j], ("only the term i = j depends on ", w[j], "; the ½ cancels the 2")),
     )
-    grad, value = penalty_tie(numnet.l2_penalty, [lam])
-    d.tie(claim, [*W, lam], grad, "l2_penalty", loss=value, wrt=list(W))
+    penalty_tie(d, claim, numnet.l2_penalty, [lam], "l2_penalty")
     return d
 
 
@@ -63,41 +77,45 @@ def l2_penalty_grad():
 def weight_decay_is_l2():
     d = Derivation(
         "weight_decay_is_l2",
-        "SGD's weight_decay λ is the L2 penalty (λ/2)‖w‖²: the same step, w ← (1 − ηλ)w − ηg",
-        "Let g be the gradient of the unpenalised loss. A step on the penalised loss and a step "
-        "of SGD(weight_decay=λ) on the plain loss both use the gradient g + λw, so they agree "
-        "with or without momentum. For plain SGD (below) the step also reads as: shrink the "
-        "weights by the factor 1 − ηλ, then take the usual step.",
-    )
-    claim = d.chain(
-        (W - lr * (G + partials(L2)), "SGD on L + (λ/2)‖w‖², with g = ∇L"),
-        (W - lr * (G + lam * W), "l2_penalty_grad: SGD(weight_decay=λ) adds λw to the gradient"),
+        "SGD's weight decay is the L2 penalty in disguise",
         (
-            (1 - lr * lam) * W - lr * G,
-            "collect w: the weights decay by 1 − ηλ, then the usual step",
+            "Let ",
+            g[j],
+            " be the gradient of the unpenalised loss. A step of size η on the penalised loss "
+            "and a step of SGD(weight_decay=λ) on the plain loss both use the gradient g + λw, "
+            "so they agree, with or without momentum. For plain SGD the step also reads: shrink "
+            "the weight by the factor 1 − ηλ, then take the usual step.",
         ),
-        lhs=r"w_{\text{new}}",
+        sizes="every number of weights D",
+        ranges=RANGES,
     )
-    inputs = [*W, *G, lam, lr]
+    step = ordered(w[j], -product(eta, ordered(g[j], sp.Derivative(L2, w[j]))))
+    claim = d.chain(
+        step,
+        (ordered(w[j], -product(eta, ordered(g[j], lam * w[j]))), "the gradient of the L2 penalty"),
+        (ordered(product(ordered(1, -eta * lam), w[j]), -eta * g[j]), "collect the terms in w"),
+    )
+    inputs = [*WEIGHTS, *GRADS, lam, eta]
 
-    def sgd_weight_decay(values):
-        w, g, strength, step = values[:3], values[3:6], values[6], values[7]
-        weight = numnet.Parameter(w.copy())
-        weight.grad = g.copy()
-        numnet.SGD([weight], lr=step, weight_decay=strength).step()
+    def weights_and_grads(values, dtype):
+        weight = numnet.Parameter(np.asarray(values[:COUNT], dtype=dtype))
+        weight.grad = np.asarray(values[COUNT : 2 * COUNT], dtype=dtype)
+        return weight, values[-2], values[-1]
+
+    def sgd_weight_decay(values, dtype=np.float64):
+        weight, strength, rate = weights_and_grads(values, dtype)
+        numnet.SGD([weight], lr=rate, weight_decay=strength).step()
         return weight.data
 
-    def penalty_then_sgd(values):
-        w, g, strength, step = values[:3], values[3:6], values[6], values[7]
-        weight = numnet.Parameter(w.copy())
-        weight.grad = g.copy()
+    def penalty_then_sgd(values, dtype=np.float64):
+        weight, strength, rate = weights_and_grads(values, dtype)
         _, (penalty_grad,) = numnet.l2_penalty([weight], strength)
         weight.accumulate(penalty_grad)
-        numnet.SGD([weight], lr=step).step()
+        numnet.SGD([weight], lr=rate).step()
         return weight.data
 
-    d.tie(claim, inputs, sgd_weight_decay, "SGD(weight_decay=λ).step")
-    d.tie(claim, inputs, penalty_then_sgd, "l2_penalty + SGD.step")
+    d.tie(entries(d, claim), inputs, sgd_weight_decay, "SGD(weight_decay=λ).step")
+    d.tie(entries(d, claim), inputs, penalty_then_sgd, "l2_penalty + SGD.step")
     return d
 
 
@@ -105,19 +123,21 @@ def weight_decay_is_l2():
 def l1_penalty_grad():
     d = Derivation(
         "l1_penalty_grad",
-        "L1 penalty: the subgradient of λ‖w‖₁ is λ·sign(w), with 0 at w = 0",
-        "|w| has a kink at 0; any value in [−λ, λ] is a subgradient there, and numnet (like "
-        "PyTorch's sign) uses 0. Unlike L2, the pull towards 0 does not shrink as the weight "
-        "shrinks, which is why L1 drives small weights to (nearly) zero.",
+        "The subgradient of the L1 penalty",
+        "|w| has a kink at 0, where every slope in [−λ, λ] is a subgradient; numnet, like "
+        "PyTorch's sign, uses 0. Unlike L2, the pull towards 0 does not weaken as the weight "
+        "shrinks, which is why L1 drives small weights to exactly zero.",
+        sizes="every number of weights D",
+        ranges=RANGES,
     )
     claim = d.chain(
-        (partials(L1), "differentiate λ(|w₁| + |w₂| + |w₃|) entry by entry"),
-        (lam * W.applyfunc(sp.sign), "d|w|/dw = sign(w) for w ≠ 0; take 0 at w = 0"),
-        lhs=r"\nabla_w \lambda\lVert w\rVert_1",
+        sp.Derivative(L1, w[j]),
+        (
+            lam * sp.sign(w[j]),
+            ("only the term i = j depends on ", w[j], "; the slope of |w| is its sign"),
+        ),
     )
-    grad, value = penalty_tie(numnet.l1_penalty, [lam])
-    d.tie(claim, [*W, lam], grad, "l1_penalty", loss=value, wrt=list(W))
-    d.tie(claim, [*W, lam], grad, "l1_penalty at w = 0", sample=lambda rng: with_zeros(rng)[:4])
+    penalty_tie(d, claim, numnet.l1_penalty, [lam], "l1_penalty", kink=True)
     return d
 
 
@@ -125,16 +145,16 @@ def l1_penalty_grad():
 def elastic_net_grad():
     d = Derivation(
         "elastic_net_grad",
-        "Elastic net (“LASSO + L2”, report 004): gradient λ₁ sign(w) + λ₂ w",
-        "The mix of the two penalties; each term's gradient is one of the derivations above.",
+        "The gradient of the elastic net (L1 plus L2)",
+        "The mix of the two penalties {cite}`report004`; its gradient is the sum of theirs.",
+        sizes="every number of weights D",
+        ranges=RANGES,
     )
     claim = d.chain(
-        (partials(MIX), "λ₁‖w‖₁ + (λ₂/2)‖w‖², entry by entry"),
-        (lam1 * W.applyfunc(sp.sign) + lam2 * W, "l1_penalty_grad plus l2_penalty_grad"),
-        lhs=r"\nabla_w\left(\lambda_1\lVert w\rVert_1 + \tfrac{\lambda_2}{2}\lVert w\rVert^2\right)",
+        sp.Derivative(MIX, w[j]),
+        (ordered(lam1 * sp.sign(w[j]), lam2 * w[j]), "the L1 and the L2 gradients, added"),
     )
-    grad, value = penalty_tie(numnet.elastic_net_penalty, [lam1, lam2])
-    inputs = [*W, lam1, lam2]
-    d.tie(claim, inputs, grad, "elastic_net_penalty", loss=value, wrt=list(W))
-    d.tie(claim, inputs, grad, "elastic_net_penalty at w = 0", sample=with_zeros)
+    penalty_tie(
+        d, claim, numnet.elastic_net_penalty, [lam1, lam2], "elastic_net_penalty", kink=True
+    )
     return d

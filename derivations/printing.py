@@ -47,7 +47,7 @@ class BookPrinter(LatexPrinter):
                 for f in inner
             ]
             fractions = any(sp.fraction(f)[1] != 1 and not f.is_number for f in inner)
-            numbers = sum(f.is_number for f in inner) > 1
+            numbers = any(f.is_number for f in inner[1:])
             return sign + (r" \cdot " if fractions or numbers else " ").join(parts)
         if (
             factors
