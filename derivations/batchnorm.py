@@ -1,148 +1,125 @@
-"""Batch normalisation of one feature over a symbolic batch of N = 3 samples: the gradient of
-the batch standard deviation, the backward pass in training mode (where the batch statistics
-depend on every input), and in evaluation mode (where the running statistics are constants).
+"""Batch normalisation of one feature over a batch of any size N: the gradient of the batch
+standard deviation, the forward statistics, and the backward pass in training mode (where the
+batch statistics depend on every input) and in evaluation mode (where they are constants).
 
-``μ``, ``σ̂`` and ``x̂_i`` are SymPy functions of the inputs that print as their names; each
-carries its derivative rule, so SymPy's chain rule yields the compact formulas directly. The
-rules are proved from the definitions (``batch_std_grad`` and the facts of
-``batchnorm_backward``), and ``expr.rewrite("numeric")`` writes everything out for the checks.
+Every feature of a BatchNorm1d layer is normalised on its own, so one feature is the whole story;
+the ties run numnet's BatchNorm1d(1) on a batch of three.
 """
 
+import numpy as np
 import sympy as sp
 
 import numnet
 from derivations import derivation
-from derivations.core import Derivation, concrete, prove_equal
+from derivations.core import Derivation
+from derivations.indexed import index, instance_matrix, size
+from derivations.matrices import symbol_matrix
+from derivations.printing import ordered, product
 
-N = 3
-XS = sp.symbols(f"x_1:{N + 1}", real=True)
-DYS = sp.symbols(f"dy_1:{N + 1}", real=True)  # upstream gradient dL/dy
-gamma, beta = sp.symbols("gamma beta", real=True)
+N = size("N")
+n, i = index("n"), index("i")
+x, xhat = sp.IndexedBase("x", real=True), sp.IndexedBase(r"\hat{x}", real=True)
+delta = sp.IndexedBase(r"\delta", real=True)
+mu, var = sp.Symbol("mu", real=True), sp.Symbol(r"\sigma^{2}", nonnegative=True)
+s = sp.Symbol("s", positive=True)
+gamma, b = sp.symbols("gamma b", real=True)
 eps = sp.Symbol("epsilon", positive=True)
+RANGES = {n: (1, N), i: (1, N)}
+ROWS = 3  # the batch of the ties
+XS, DELTAS = symbol_matrix("x", ROWS, 1), symbol_matrix(r"\delta", ROWS, 1)
+INPUTS = [*XS, *DELTAS, gamma, b, eps]
 
 
-def _power(tex, exp):
-    return tex if exp is None else f"{tex}^{{{exp}}}"
+class batch_mean(sp.Function):  # noqa: N801 - printed μ
+    """μ = (1/N) Σ_n x_n of the batch ``x`` (an IndexedBase) of size N; ∂μ/∂x_i = 1/N."""
 
+    def _eval_derivative(self, v):
+        xs, size_ = self.args
+        return 1 / size_ if isinstance(v, sp.Indexed) and v.base == xs else sp.S.Zero
 
-class mu(sp.Function):  # noqa: N801 - printed name
-    """The batch mean of the arguments, ``(x_1 + … + x_N)/N``."""
-
-    def _eval_rewrite_as_numeric(self, *xs, **kwargs):
-        return sp.Add(*xs) / len(xs)
-
-    def fdiff(self, argindex=1):
-        return sp.Rational(1, len(self.args))  # proved: a fact of batchnorm_backward
-
-    def _latex(self, printer, exp=None):
-        return _power(r"\mu", exp)
-
-
-class sigma_hat(sp.Function):  # noqa: N801
-    """``sqrt(v + ε)`` with the biased batch variance ``v = Σ(x_j − μ)²/N``; args ``(*xs, ε)``."""
-
-    def _eval_rewrite_as_numeric(self, *args, **kwargs):
-        *xs, epsilon = args
-        mean = sp.Add(*xs) / len(xs)
-        return sp.sqrt(sp.Add(*[(x - mean) ** 2 for x in xs]) / len(xs) + epsilon)
-
-    def fdiff(self, argindex=1):
-        *xs, _ = self.args
-        if argindex == len(self.args):
-            return 1 / (2 * self)  # d sqrt(v + ε)/dε
-        return x_hat(xs[argindex - 1], mu(*xs), self) / len(xs)  # proved: batch_std_grad
+    def _eval_rewrite_as_numeric(self, xs, size_, **kwargs):
+        return product(1 / size_, sp.Sum(xs[n], (n, 1, size_))).doit()
 
     def _latex(self, printer, exp=None):
-        return _power(r"\hat{\sigma}", exp)
+        return r"\mu" if exp is None else r"\mu^{%s}" % exp
 
 
-class x_hat(sp.Function):  # noqa: N801
-    """The normalised input ``(x − μ)/σ̂``; args ``(x, μ, σ̂)``, printed ``x̂_i``."""
+class batch_std(sp.Function):  # noqa: N801 - printed s
+    """s = √(σ² + ε) of the batch ``x``; ∂s/∂x_i = x̂_i/N (proved in batch_std_grad)."""
 
-    def _eval_rewrite_as_numeric(self, x, mean, std, **kwargs):
-        return (x - mean) / std
+    def _eval_derivative(self, v):
+        xs, size_, epsilon = self.args
+        if isinstance(v, sp.Indexed) and v.base == xs:
+            return (v - batch_mean(xs, size_)) / (size_ * self)
+        return 1 / (2 * self) if v == epsilon else sp.S.Zero
 
-    def fdiff(self, argindex=1):
-        x, mean, std = self.args
-        return [1 / std, -1 / std, -self / std][argindex - 1]  # the quotient rule
+    def _eval_rewrite_as_numeric(self, xs, size_, epsilon, **kwargs):
+        mean = batch_mean(xs, size_).rewrite("numeric")
+        return sp.sqrt(sp.Sum((xs[n] - mean) ** 2, (n, 1, size_)).doit() / size_ + epsilon)
 
     def _latex(self, printer, exp=None):
-        return _power(r"\hat{x}" + printer._print(self.args[0])[1:], exp)  # x_{1} -> \hat{x}_{1}
+        return "s" if exp is None else "s^{%s}" % exp
 
 
-MU = mu(*XS)
-SIGMA = sigma_hat(*XS, eps)
-XHAT = [x_hat(x, MU, SIGMA) for x in XS]
-Y = [gamma * xh + beta for xh in XHAT]
-LOSS = sum(dy * y for dy, y in zip(DYS, Y, strict=True))  # any loss, linearised: Σ dy_i y_i
-INPUTS = [*XS, *DYS, gamma, beta, eps]
+def opaque_statistics(d):
+    """Define x̂_n = (x_n − μ)/s with μ and s kept whole: their derivative rules are proved."""
+    d.define(xhat, sp.Lambda(n, (x[n] - batch_mean(x, N)) / batch_std(x, N, eps)))
 
 
-def column(f):
-    return sp.Matrix([f(i) for i in range(N)])
+def batch_statistics(d):
+    """Define μ, σ², s = √(σ² + ε) and x̂_n = (x_n − μ)/s on ``d``."""
+    d.define(mu, product(1 / N, sp.Sum(x[n], (n, 1, N))))
+    d.define(var, product(1 / N, sp.Sum((x[n] - mu) ** 2, (n, 1, N))))
+    d.define(s, sp.sqrt(var + eps))
+    d.define(xhat, sp.Lambda(n, (x[n] - mu) / s))
 
 
-def dot(a, b):
-    return sp.Add(*[u * v for u, v in zip(a, b, strict=True)])
+def batch(d, expr, index_symbol=i):
+    """``expr`` (an entry formula in ``index_symbol``) on the batch of three, as a column."""
+    arrays = {x: XS, delta: DELTAS}
+    rows = (index_symbol, ROWS) if index_symbol is not None else (sp.Symbol("_r"), 1)
+    written_out = d.unfold(expr).rewrite("numeric")  # μ and s as sums of the entries
+    return instance_matrix(written_out, rows, (sp.Symbol("_c"), 1), {N: ROWS}, arrays)
 
 
-def unevaluated_sum(terms):
-    return sp.Add(*terms, evaluate=False)
-
-
-def train_mode_layer(values):
-    """numnet's BatchNorm1d(1) in training mode on the batch ``x_1..x_3``; returns (layer, y, dy)."""
-    x, dy, (g, b, epsilon) = values[:N], values[N : 2 * N], values[2 * N :]
-    layer = numnet.BatchNorm1d(1, eps=float(epsilon))
-    layer.weight.data[:], layer.bias.data[:] = g, b
-    return layer, layer(x.reshape(N, 1)), dy.reshape(N, 1)
-
-
-def train_mode_backward(values):
-    layer, _, dy = train_mode_layer(values)
-    dx = layer.backward(dy)
-    return {"x": dx, "gamma": layer.weight.grad, "beta": layer.bias.grad}
-
-
-def train_mode_loss(values):
-    _, y, dy = train_mode_layer(values)
-    return float((y * dy).sum())
+def train_mode(values, dtype=np.float64):
+    """numnet's BatchNorm1d(1) in training mode on the batch; returns (layer, y, δ)."""
+    values = np.asarray(values, dtype=dtype)
+    xv, dv, (g, shift, epsilon) = values[:ROWS], values[ROWS : 2 * ROWS], values[2 * ROWS :]
+    layer = numnet.BatchNorm1d(1, eps=float(epsilon)).astype(dtype)
+    layer.weight.data[:], layer.bias.data[:] = g, shift
+    return layer, layer(xv.reshape(ROWS, 1)), dv.reshape(ROWS, 1)
 
 
 @derivation
 def batch_std_grad():
     d = Derivation(
         "batch_std_grad",
-        "The batch standard deviation: ∂σ̂/∂x_i = x̂_i / N",
-        f"For a batch of N = {N} values with mean μ and biased variance v = (1/N) Σ (x_j − μ)², "
-        "σ̂ = √(v + ε). Every x_i moves σ̂ both directly and through μ; the part through μ "
-        "vanishes because the deviations x_j − μ sum to zero.",
+        "The gradient of the batch standard deviation",
+        "A batch of N values of one feature has mean μ and (biased) variance σ², and batch "
+        "normalisation divides by s = √(σ² + ε). Every x_i moves s directly and through μ; the "
+        "part through μ vanishes because the deviations from the mean sum to zero.",
+        sizes="every batch size N",
+        ranges=RANGES,
     )
-    variance = sp.Add(*[(x - MU) ** 2 for x in XS]) / N
-    std = sp.sqrt(variance + eps)
-    claim = d.chain(
-        (column(lambda i: sp.Derivative(std, XS[i])), "σ̂ = √(v + ε), μ = (x_1 + x_2 + x_3)/N"),
+    batch_statistics(d)
+    d.chain(
+        sp.Derivative(s, x[i]),
+        (product(1 / (2 * s), sp.Derivative(var, x[i])), "chain rule on the square root"),
         (
-            column(
-                lambda i: (
-                    sp.Rational(1, N)
-                    / SIGMA
-                    * unevaluated_sum(
-                        sp.Mul(int(i == j) - sp.Rational(1, N), x - MU, evaluate=False)
-                        for j, x in enumerate(XS)
-                    )
-                )
+            product(
+                1 / (2 * s),
+                2 / N,
+                sp.Sum(product(x[n] - mu, sp.KroneckerDelta(n, i) - 1 / N), (n, 1, N)),
             ),
-            "chain rule: d√u = du/(2√u) and ∂(x_j − μ)/∂x_i = [i = j] − 1/N",
+            "chain rule on each square; μ moves by 1/N",
         ),
-        (column(lambda i: (XS[i] - MU) / (N * SIGMA)), "the deviations x_j − μ sum to zero"),
-        (column(lambda i: XHAT[i] / N), "x̂_i = (x_i − μ)/σ̂"),
-        lhs=r"\frac{\partial \hat{\sigma}}{\partial x_i}",
-    )
-    d.fact(
-        prove_equal(column(lambda i: sp.diff(SIGMA, XS[i])), claim) == "symbolic",
-        "so the rule for σ̂ that batchnorm_backward uses is the one proved here",
-        tex=sp.latex(sp.Eq(sp.Derivative(SIGMA, XS[0]), sp.diff(SIGMA, XS[0]))),
+        (
+            product(1 / (N * s), ordered(x[i] - mu, -product(1 / N, sp.Sum(x[n] - mu, (n, 1, N))))),
+            "only n = i keeps the indicator",
+        ),
+        ((x[i] - mu) / (N * s), "the deviations from the mean sum to zero"),
+        (xhat[i] / N, ("the normalised input ", xhat[i])),
     )
     return d
 
@@ -151,25 +128,31 @@ def batch_std_grad():
 def batchnorm_forward():
     d = Derivation(
         "batchnorm_forward",
-        "Batch normalisation forward: x̂ has mean 0 and variance v/(v + ε) ≈ 1",
-        f"In training mode each feature is normalised with its own batch statistics (N = {N}), "
-        "then scaled and shifted by the learned γ and β: y_i = γ x̂_i + β.",
+        "Batch normalisation's output has mean 0 and variance close to 1",
+        (
+            "In training mode each feature is normalised with its own batch statistics, then "
+            "scaled and shifted by the learned γ and b: ",
+            sp.Eq(sp.IndexedBase("y")[n], gamma * xhat[n] + b, evaluate=False),
+            ".",
+        ),
+        sizes="every batch size N",
+        ranges=RANGES,
+    )
+    batch_statistics(d)
+    d.chain(
+        product(1 / N, sp.Sum(xhat[n], (n, 1, N))),
+        (product(1 / (N * s), sp.Sum(x[n] - mu, (n, 1, N))), "s does not depend on n"),
+        (sp.Integer(0), "the deviations from the mean sum to zero"),
     )
     d.chain(
-        (sp.Add(*XHAT) / N, "mean of the normalised batch"),
-        (0, "the deviations x_j − μ sum to zero"),
-        lhs=r"\frac{1}{N}\sum_j \hat{x}_j",
+        product(1 / N, sp.Sum(xhat[n] ** 2, (n, 1, N))),
+        (var / s**2, "the mean of the squared deviations is σ²"),
+        (ordered(1, -eps / s**2), ("because ", sp.Eq(s**2, var + eps, evaluate=False))),
     )
-    d.chain(
-        (sp.Add(*[xh**2 for xh in XHAT]) / N, "variance of the normalised batch (its mean is 0)"),
-        (1 - eps / SIGMA**2, "Σ(x_j − μ)² = N v = N(σ̂² − ε)"),
-        lhs=r"\frac{1}{N}\sum_j \hat{x}_j^2",
-    )
-    forward = sp.Matrix(Y)
     d.tie(
-        forward,
+        batch(d, gamma * xhat[i] + b),
         INPUTS,
-        lambda v: train_mode_layer(v)[1],
+        lambda v, dtype=np.float64: train_mode(v, dtype)[1],
         "BatchNorm1d forward (train)",
     )
     return d
@@ -179,131 +162,147 @@ def batchnorm_forward():
 def batchnorm_backward():
     d = Derivation(
         "batchnorm_backward",
-        "Batch normalisation backward (training): dx_i = γ/(Nσ̂) (N dy_i − Σ dy_j − x̂_i Σ dy_j x̂_j)",
-        f"A batch of N = {N} values of one feature (every feature is independent), upstream "
-        "gradient dy_i = ∂L/∂y_i, so the loss changes like Σ dy_i y_i. In training mode μ and σ̂ "
-        "depend on every x_i, which gives the two correction terms; the rules ∂μ/∂x_i = 1/N and "
-        "∂σ̂/∂x_i = x̂_i/N (batch_std_grad) carry the chain rule.",
+        "Batch normalisation's backward pass in training mode",
+        (
+            "With the upstream gradient ",
+            delta[n],
+            " of the outputs, the loss changes like the sum of δ times y. In training mode μ and "
+            "s depend on every input, which gives the two correction terms below; the gradient "
+            "of s is the one derived just before.",
+        ),
+        sizes="every batch size N",
+        ranges=RANGES,
     )
+    opaque_statistics(d)
+    mu, s = batch_mean(x, N), batch_std(x, N, eps)  # noqa: F841 - printed μ and s
+    loss = sp.Sum(delta[n] * (gamma * xhat[n] + b), (n, 1, N))
     dx = d.chain(
-        (column(lambda i: sp.Derivative(LOSS, XS[i])), "L = Σ dy_j (γ x̂_j + β)"),
+        sp.Derivative(loss, x[i]),
         (
-            column(
-                lambda i: (
-                    gamma
-                    / SIGMA
-                    * unevaluated_sum(
-                        dy * (int(i == j) - sp.Rational(1, N) - XHAT[i] * XHAT[j] / N)
-                        for j, dy in enumerate(DYS)
-                    )
-                )
+            product(
+                gamma / s,
+                sp.Sum(
+                    product(
+                        delta[n], ordered(sp.KroneckerDelta(n, i), -1 / N, -xhat[n] * xhat[i] / N)
+                    ),
+                    (n, 1, N),
+                ),
             ),
-            "chain rule: ∂x̂_j/∂x_i = ([i = j] − 1/N − x̂_i x̂_j / N)/σ̂",
+            "chain rule: μ moves by 1/N and s by the normalised input over N",
         ),
         (
-            column(
-                lambda i: (
-                    gamma
-                    / (N * SIGMA)
-                    * unevaluated_sum([N * DYS[i], -sp.Add(*DYS), -XHAT[i] * dot(DYS, XHAT)])
-                )
+            product(
+                gamma / (N * s),
+                ordered(
+                    N * delta[i],
+                    -sp.Sum(delta[n], (n, 1, N)),
+                    -xhat[i] * sp.Sum(delta[n] * xhat[n], (n, 1, N)),
+                ),
             ),
-            "take γ/(Nσ̂) out",
+            "only n = i keeps the indicator; take γ/(Ns) out",
         ),
-        lhs=r"\frac{\partial L}{\partial x}",
     )
     dgamma = d.chain(
-        (sp.Derivative(LOSS, gamma), "L = Σ dy_j (γ x̂_j + β)"),
-        (dot(DYS, XHAT), "x̂_j does not depend on γ"),
-        lhs=r"\frac{\partial L}{\partial \gamma}",
+        sp.Derivative(loss, gamma),
+        (sp.Sum(delta[n] * xhat[n], (n, 1, N)), "x̂ does not depend on γ"),
     )
-    dbeta = d.chain(
-        (sp.Derivative(LOSS, beta), "L = Σ dy_j (γ x̂_j + β)"),
-        (sp.Add(*DYS), "each y_j has slope 1 in β"),
-        lhs=r"\frac{\partial L}{\partial \beta}",
+    db = d.chain(
+        sp.Derivative(loss, b), (sp.Sum(delta[n], (n, 1, N)), "each output has slope 1 in b")
     )
-    explicit_mean = sp.Add(*XS) / N
-    d.fact(
-        prove_equal(sp.diff(MU, XS[0]), sp.diff(explicit_mean, XS[0])) == "symbolic",
-        "the rule ∂μ/∂x_i = 1/N used above, from μ = (x_1 + x_2 + x_3)/N",
-        tex=sp.latex(sp.Eq(sp.Derivative(MU, XS[0]), sp.diff(MU, XS[0]))),
-    )
-    d.fact(
-        prove_equal(sp.Add(*dx), 0) == "symbolic",
-        "the gradients of a batch sum to zero: shifting every x_i by the same amount changes "
-        "nothing after normalisation",
-        tex=r"\sum_i \frac{\partial L}{\partial x_i} = 0",
-    )
-    point = {XS[0]: -1, XS[1]: 0, XS[2]: 1, eps: sp.Rational(1, 3), gamma: 1}
-    point.update({DYS[0]: 1, DYS[1]: 0, DYS[2]: 0})
-    exact = concrete(dx).subs(point)
-    constant_stats = concrete(column(lambda i: gamma * DYS[i] / SIGMA)).subs(point)
-    d.fact(
-        exact != constant_stats,
-        "common mistake: treating μ and σ̂ as constants in training mode (the evaluation-mode "
-        "formula γ dy_i/σ̂) gives a different gradient; at x = (−1, 0, 1), ε = 1/3 (so σ̂ = 1), "
-        "dy = (1, 0, 0), γ = 1",
-        tex=sp.latex(exact.T) + r"\neq" + sp.latex(constant_stats.T),
-    )
-    for claim, key, wrt in [(dx, "x", XS), (dgamma, "gamma", [gamma]), (dbeta, "beta", [beta])]:
+
+    def backward(values, dtype=np.float64, key="x"):
+        layer, _, dy = train_mode(values, dtype)
+        dxv = layer.backward(dy)
+        return {"x": dxv, "gamma": layer.weight.grad, "b": layer.bias.grad}[key]
+
+    def loss_value(values):
+        _, y, dy = train_mode(values)
+        return float((y * dy).sum())
+
+    for claim, key, wrt, rows in [
+        (dx, "x", XS, i),
+        (dgamma, "gamma", [gamma], None),
+        (db, "b", [b], None),
+    ]:
         d.tie(
-            claim,
+            batch(d, claim, rows),
             INPUTS,
-            lambda v, key=key: train_mode_backward(v)[key],
+            lambda v, dtype=np.float64, key=key: backward(v, dtype, key),
             f"BatchNorm1d.backward (train, d{key})",
-            loss=train_mode_loss,
+            loss=loss_value,
             wrt=list(wrt),
         )
     return d
 
 
 @derivation
+def batchnorm_mistake():
+    d = Derivation(
+        "batchnorm_mistake",
+        "A common mistake: treating the batch statistics as constants in training mode",
+        "The evaluation-mode gradient γδ_i/s ignores that μ and s move with every input. On the "
+        "batch x = (−1, 0, 1) with ε = 1/3 (so s = 1), δ = (1, 0, 0) and γ = 1, the training-mode "
+        "gradient of the previous derivation differs from it.",
+        at="N = 3",
+    )
+    point = {XS[0]: -1, XS[1]: 0, XS[2]: 1, eps: sp.Rational(1, 3), gamma: 1}
+    point.update({DELTAS[0]: 1, DELTAS[1]: 0, DELTAS[2]: 0})
+    full = sp.MatrixSymbol(r"\frac{\partial L}{\partial x}", ROWS, 1)
+    constant = sp.MatrixSymbol(r"\frac{\gamma \delta}{s}", ROWS, 1)
+    bn = batchnorm_backward()
+    d.define(full, _at_point(bn, point))
+    d.define(constant, sp.Matrix([gamma * DELTAS[k] for k in range(ROWS)]).subs(point))
+    d.fact(sp.Ne(full, constant, evaluate=False), "the two gradients differ")
+    return d
+
+
+def _at_point(bn, point):
+    """The training-mode input gradient of ``bn`` on the batch of three, at ``point``."""
+    claim = bn.claims[0]
+    return batch(bn, claim, i).subs(point).applyfunc(sp.nsimplify)
+
+
+@derivation
 def batchnorm_eval_backward():
     running_mean = sp.Symbol(r"\bar{\mu}", real=True)
-    running_var = sp.Symbol(r"\bar{v}", positive=True)
+    running_var = sp.Symbol(r"\bar{\sigma}^{2}", positive=True)
     d = Derivation(
         "batchnorm_eval_backward",
-        "Batch normalisation backward (evaluation): dx_i = γ dy_i / √(v̄ + ε)",
-        "In evaluation mode the layer uses the running mean μ̄ and running variance v̄, which "
-        "do not depend on the batch: it is a fixed affine map of each input, and each dx_i only "
-        "involves its own dy_i.",
+        "Batch normalisation's backward pass in evaluation mode",
+        "In evaluation mode the layer uses the running mean and variance, which do not depend on "
+        "the batch: it is a fixed affine map of each input, and each input's gradient involves "
+        "its own upstream gradient only.",
+        sizes="every batch size N",
+        ranges=RANGES,
     )
     std = sp.sqrt(running_var + eps)
-    normalised = [(x - running_mean) / std for x in XS]
-    loss = sum(dy * (gamma * xh + beta) for dy, xh in zip(DYS, normalised, strict=True))
+    loss = sp.Sum(delta[n] * (gamma * (x[n] - running_mean) / std + b), (n, 1, N))
     dx = d.chain(
-        (column(lambda i: sp.Derivative(loss, XS[i])), "y_i = γ (x_i − μ̄)/√(v̄ + ε) + β"),
-        (column(lambda i: gamma * DYS[i] / std), "μ̄ and v̄ are constants"),
-        lhs=r"\frac{\partial L}{\partial x}",
+        sp.Derivative(loss, x[i]),
+        (gamma * delta[i] / std, "the running statistics are constants; only n = i remains"),
     )
-    dgamma = d.chain(
-        (sp.Derivative(loss, gamma), "the same L"),
-        (dot(DYS, normalised), "Σ dy_j x̂_j with the running statistics"),
-        lhs=r"\frac{\partial L}{\partial \gamma}",
-    )
-    inputs = [*XS, *DYS, gamma, beta, eps, running_mean, running_var]
+    inputs = [*INPUTS, running_mean, running_var]
 
-    def run(values):
-        layer, _, dy = train_mode_layer(values[: 2 * N + 3])
-        layer.running_mean[:], layer.running_var[:] = values[2 * N + 3 :]
+    def run(values, dtype=np.float64):
+        layer, _, dy = train_mode(values[: 2 * ROWS + 3], dtype)
+        layer.running_mean[:], layer.running_var[:] = values[2 * ROWS + 3 :]
         layer.eval()
-        return layer, layer(values[:N].reshape(N, 1)), dy
+        return layer, layer(np.asarray(values[:ROWS], dtype=dtype).reshape(ROWS, 1)), dy
 
-    def backward(values):
-        layer, _, dy = run(values)
-        return {"x": layer.backward(dy), "gamma": layer.weight.grad}
+    def backward(values, dtype=np.float64):
+        layer, _, dy = run(values, dtype)
+        return layer.backward(dy)
 
-    def loss_fn(values):
+    def loss_value(values):
         _, y, dy = run(values)
         return float((y * dy).sum())
 
-    for claim, key, wrt in [(dx, "x", XS), (dgamma, "gamma", [gamma])]:
-        d.tie(
-            claim,
-            inputs,
-            lambda v, key=key: backward(v)[key],
-            f"BatchNorm1d.backward (eval, d{key})",
-            loss=loss_fn,
-            wrt=list(wrt),
-        )
+    d.tie(
+        batch(d, dx, i),
+        inputs,
+        backward,
+        "BatchNorm1d.backward (eval, dx)",
+        loss=loss_value,
+        wrt=list(XS),
+    )
     return d
