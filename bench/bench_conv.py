@@ -1,14 +1,17 @@
-"""Time Conv2d and MaxPool2d forward+backward: numnet vs the naive loops vs PyTorch (CPU).
+"""Time the image layers forward+backward: numnet vs the naive loops vs PyTorch (CPU).
 
-    .venv/bin/python bench/bench_conv.py [--repeats 30] [--no-torch] [--no-naive]
+    .venv/bin/python bench/bench_conv.py [--repeats 30] [--no-torch] [--no-naive] [--only conv pool ...]
 
-Conv2d: input (64, 8, 28, 28), 16 filters 3×3, padding 1. MaxPool2d: 2×2 (stride 2) on the
-conv output (64, 16, 28, 28). float32 and float64. Each time is the median of ``--repeats``
-runs after warm-up. The naive loops are timed on the first 4 samples and scaled to 64 (they
-are linear in the batch size); they are labelled as such. PyTorch runs in a separate process
-(``$TORCH_PYTHON``, see ``bench/timing.py``), never in this one: two thread pools
-on the same two cores slow each other down. To compare single-threaded (steadier on a busy
-machine), run with ``OPENBLAS_NUM_THREADS=1``: PyTorch is then given one thread as well.
+Conv2d: input (64, 8, 28, 28), 16 filters 3×3, padding 1 (and 'same' with dilation 2). The
+other layers run on the conv output's shape (64, 16, 28, 28): MaxPool2d 2×2 (stride 2) and
+3×3 stride 2 padding 1 (overlapping windows), AvgPool2d 2×2, AdaptiveAvgPool2d(1) (global
+average pooling), BatchNorm2d(16) in training mode; LayerNorm(64) on (64, 196, 64). float32
+and float64. Each time is the median of ``--repeats`` runs after warm-up. The naive loops
+(conv and 2×2 max-pool only) are timed on the first 4 samples and scaled to 64 (they are
+linear in the batch size); they are labelled as such. PyTorch runs in a separate process
+(``$TORCH_PYTHON``, see ``bench/timing.py``), never in this one: two thread pools on the same
+two cores slow each other down. To compare single-threaded (steadier on a busy machine), run
+with ``OPENBLAS_NUM_THREADS=1``: PyTorch is then given one thread as well.
 """
 
 import argparse
@@ -27,51 +30,64 @@ from timing import median_time, run_torch  # noqa: E402
 N, C, H, W, OUT, K = 64, 8, 28, 28, 16, 3
 NAIVE_N = 4
 
+# name: (label, numnet layer, input shape); PyTorch builds the same layer in TORCH_SCRIPT.
+CASES = {
+    "conv": ("Conv2d 64×8×28×28 → 16, 3×3, p=1", lambda: numnet.Conv2d(C, OUT, K, padding=1, rng=0), (N, C, H, W)),
+    "conv_same": ("Conv2d same as above, 'same', dilation 2", lambda: numnet.Conv2d(C, OUT, K, padding="same", dilation=2, rng=0), (N, C, H, W)),
+    "pool": ("MaxPool2d 2×2 on 64×16×28×28", lambda: numnet.MaxPool2d(2), (N, OUT, H, W)),
+    "pool_overlap": ("MaxPool2d 3×3, s=2, p=1, same input", lambda: numnet.MaxPool2d(3, 2, 1), (N, OUT, H, W)),
+    "avgpool": ("AvgPool2d 2×2, same input", lambda: numnet.AvgPool2d(2), (N, OUT, H, W)),
+    "gap": ("AdaptiveAvgPool2d(1), same input", lambda: numnet.AdaptiveAvgPool2d(1), (N, OUT, H, W)),
+    "bn2d": ("BatchNorm2d(16) train, same input", lambda: numnet.BatchNorm2d(OUT), (N, OUT, H, W)),
+    "layernorm": ("LayerNorm(64) on 64×196×64", lambda: numnet.LayerNorm(64), (N, 196, 64)),
+}  # fmt: skip
+
 TORCH_SCRIPT = r"""
 import json, sys, torch
-repeats, threads = int(sys.argv[1]), int(sys.argv[2])
+repeats, threads, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(",")
 if threads > 0:
     torch.set_num_threads(threads)
 out = {"threads": torch.get_num_threads(), "version": torch.__version__}
 torch.manual_seed(0)
-for name, dt in (("float32", torch.float32), ("float64", torch.float64)):
-    conv = torch.nn.Conv2d(8, 16, 3, padding=1).to(dt)
-    x = torch.randn(64, 8, 28, 28, dtype=dt, requires_grad=True)
-    dy = torch.randn(64, 16, 28, 28, dtype=dt)
-    def conv_step():
-        conv.zero_grad(); x.grad = None
-        conv(x).backward(dy)
-    pool = torch.nn.MaxPool2d(2)
-    z = torch.randn(64, 16, 28, 28, dtype=dt, requires_grad=True)
-    dz = torch.randn(64, 16, 14, 14, dtype=dt)
-    def pool_step():
-        z.grad = None
-        pool(z).backward(dz)
-    out[name] = {"conv": median_time(conv_step, repeats), "pool": median_time(pool_step, repeats)}
+nn = torch.nn
+layers = {
+    "conv": (lambda: nn.Conv2d(8, 16, 3, padding=1), (64, 8, 28, 28)),
+    "conv_same": (lambda: nn.Conv2d(8, 16, 3, padding="same", dilation=2), (64, 8, 28, 28)),
+    "pool": (lambda: nn.MaxPool2d(2), (64, 16, 28, 28)),
+    "pool_overlap": (lambda: nn.MaxPool2d(3, 2, 1), (64, 16, 28, 28)),
+    "avgpool": (lambda: nn.AvgPool2d(2), (64, 16, 28, 28)),
+    "gap": (lambda: nn.AdaptiveAvgPool2d(1), (64, 16, 28, 28)),
+    "bn2d": (lambda: nn.BatchNorm2d(16), (64, 16, 28, 28)),
+    "layernorm": (lambda: nn.LayerNorm(64), (64, 196, 64)),
+}
+for dname, dt in (("float32", torch.float32), ("float64", torch.float64)):
+    out[dname] = {}
+    for name in names:
+        make, shape = layers[name]
+        layer = make().to(dt)
+        x = torch.randn(*shape, dtype=dt, requires_grad=True)
+        dy = torch.randn(layer(x).shape, dtype=dt)
+        def step():
+            layer.zero_grad(); x.grad = None
+            layer(x).backward(dy)
+        out[dname][name] = median_time(step, repeats)
 print(json.dumps(out))
 """
 
 
-def numnet_times(dtype, repeats):
+def numnet_time(name, dtype, repeats):
+    _, make, shape = CASES[name]
     rng = np.random.default_rng(0)
-    conv = numnet.Conv2d(C, OUT, K, padding=1, rng=rng).astype(dtype)
-    x = rng.normal(size=(N, C, H, W)).astype(dtype)
-    dy = rng.normal(size=(N, OUT, H, W)).astype(dtype)
+    layer = make().astype(dtype)
+    x = rng.normal(size=shape).astype(dtype)
+    dy = rng.normal(size=layer(x).shape).astype(dtype)
 
-    def conv_step():
-        conv.zero_grad()
-        conv(x)
-        conv.backward(dy)
+    def step():
+        layer.zero_grad()
+        layer(x)
+        layer.backward(dy)
 
-    pool = numnet.MaxPool2d(2)
-    z = rng.normal(size=(N, OUT, H, W)).astype(dtype)
-    dz = rng.normal(size=(N, OUT, H // 2, W // 2)).astype(dtype)
-
-    def pool_step():
-        pool(z)
-        pool.backward(dz)
-
-    return {"conv": median_time(conv_step, repeats), "pool": median_time(pool_step, repeats)}
+    return median_time(step, repeats)
 
 
 def naive_times(dtype):
@@ -104,37 +120,38 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=list(CASES), default=list(CASES))
     args = parser.parse_args(argv)
 
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "0")
     torch = (
         None
         if args.no_torch
-        else run_torch(TORCH_SCRIPT, args.repeats, os.environ.get("OPENBLAS_NUM_THREADS", "0"))
+        else run_torch(TORCH_SCRIPT, args.repeats, threads, ",".join(args.only))
     )  # first, while numpy is idle
     rows = []
     for dtype in (np.float32, np.float64):
-        name = np.dtype(dtype).name
-        ours = numnet_times(dtype, args.repeats)
-        naive = None if args.no_naive else naive_times(dtype)
-        for op in ("conv", "pool"):
-            ref = torch[name][op] if torch else None
-            rows.append((op, name, ours[op], naive[op] if naive else None, ref))
+        dname = np.dtype(dtype).name
+        naive = {} if args.no_naive else naive_times(dtype)
+        for name in args.only:
+            ours = numnet_time(name, dtype, args.repeats)
+            ref = torch[dname][name] if torch else None
+            rows.append((CASES[name][0], dname, ours, naive.get(name), ref))
 
-    label = {"conv": "Conv2d 64×8×28×28 → 16, 3×3, p=1", "pool": "MaxPool2d 2×2 on 64×16×28×28"}
     print(f"forward + backward, median of {args.repeats} runs (ms)")
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"NumPy {np.__version__}, OPENBLAS_NUM_THREADS={blas}")
     if torch:
         print(f"PyTorch {torch['version']} CPU, {torch['threads']} threads, separate process")
-    header = f"{'operation':<36} {'dtype':<8} {'numnet':>8} {'naive*':>10} {'torch':>8} {'numnet/torch':>13} {'naive/numnet':>13}"
+    header = f"{'operation':<42} {'dtype':<8} {'numnet':>8} {'naive*':>10} {'torch':>8} {'numnet/torch':>13} {'naive/numnet':>13}"
     print(header)
     print("-" * len(header))
-    for op, dtype, ours, naive, ref in rows:
+    for label, dtype, ours, naive, ref in rows:
         fmt = lambda v: "—" if v is None else f"{1e3 * v:.2f}"  # noqa: E731
         ratio = "—" if ref is None else f"{ours / ref:.2f}×"
         speedup = "—" if naive is None else f"{naive / ours:.0f}×"
         print(
-            f"{label[op]:<36} {dtype:<8} {fmt(ours):>8} {fmt(naive):>10} {fmt(ref):>8} "
+            f"{label:<42} {dtype:<8} {fmt(ours):>8} {fmt(naive):>10} {fmt(ref):>8} "
             f"{ratio:>13} {speedup:>13}"
         )
     if not args.no_naive:

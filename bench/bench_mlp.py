@@ -13,10 +13,12 @@ PyTorch is timed in a *separate process* (``--torch-python``, default ``$TORCH_P
 process on a 2-core machine each slows the other down by 10x or more. Each backend runs in its
 own fresh process, alternating over ``--rounds`` so that a busy moment of the machine does not
 hit one backend only; the best time is reported. The ratio printed is backend time / PyTorch
-time (below 1: faster than PyTorch). The ``numpy`` column is a lean hand-written NumPy step of
-the same network (in-place updates, no input gradient for the first layer, no checks) that
-gives bit-identical parameters: what numnet could reach. Nothing here is asserted; speed is
-measured, not tested.
+time (below 1: faster than PyTorch). The numnet step is the one ``numnet.fit`` runs:
+``model.backward(grad, input_grad=False)``, so the first layer skips the input's gradient, as
+PyTorch does for an input that does not require grad. The ``numpy`` column is a lean
+hand-written NumPy step of the same network (in-place updates, no input gradient for the first
+layer, no checks) that gives bit-identical parameters: what numnet could reach. Nothing here is
+asserted; speed is measured, not tested.
 """
 
 import argparse
@@ -75,7 +77,7 @@ def numnet_step(sizes, dtype):
     def step():
         optimizer.zero_grad()
         loss_fn(model(x), y)
-        model.backward(loss_fn.backward())
+        model.backward(loss_fn.backward(), input_grad=False)  # x needs no gradient (as in torch)
         optimizer.step()
 
     return step

@@ -23,11 +23,13 @@ _BUILDERS = {}
 #: shows its derivations; any other module follows alphabetically.
 BOOK_ORDER = {
     "activations": "activations",
+    "toolbox_activations": "activations",
     "dense": "dense",
     "mse": "dense",
     "backprop": "backprop",
     "softmax": "softmax",
     "classification_losses": "losses",
+    "toolbox_losses": "losses",
     "finite_differences": "gradient_checking",
     "initialisation": "initialisation",
     "momentum": "optimisation",
@@ -38,6 +40,7 @@ BOOK_ORDER = {
     "normalisation": "regularisation",
     "convolution": "convolution",
     "pooling": "pooling",
+    "toolbox_pooling": "pooling",
     "conv_backward": "conv_backward",
 }
 #: The chapters in the order of the book (``_toc.yml``): derivations are numbered in this order.

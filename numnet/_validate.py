@@ -14,17 +14,19 @@ def shape_str(shape):
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def check_float(who, x, name="input", dtype=None):
-    """Return ``x`` as a float32/float64 array with only finite values.
+def all_finite(x):
+    """Whether every entry of the float array ``x`` is finite.
 
-    ``who`` names the layer in the error message; ``dtype``, if given, is the dtype the
-    layer's parameters hold, which the input must match.
+    Two reductions that allocate nothing and never warn: NaN propagates through ``max``, and
+    ±inf would be the maximum or the minimum. (Cheaper than ``np.isfinite(x).all()``.)
     """
+    return x.size == 0 or bool(np.isfinite(x.max()) and np.isfinite(x.min()))
+
+
+def check_float_dtype(who, x, name="input", dtype=None):
+    """Check that ``x`` is a float32/float64 array (of ``dtype``, if given); values unchecked."""
     if not isinstance(x, np.ndarray):
-        if isinstance(x, (list, tuple, float, int)):
-            x = np.asarray(x, dtype=np.float64)
-        else:
-            raise TypeError(f"{who}: {name} must be a numpy array, got {type(x).__name__}")
+        raise TypeError(f"{who}: {name} must be a numpy array, got {type(x).__name__}")
     if x.dtype not in FLOAT_DTYPES:
         raise TypeError(
             f"{who}: {name} must have dtype float32 or float64, got {x.dtype} "
@@ -35,9 +37,20 @@ def check_float(who, x, name="input", dtype=None):
             f"{who}: {name} has dtype {x.dtype} but the parameters are {dtype}; "
             f"convert one of them (e.g. x.astype(np.{dtype}))"
         )
-    # NaN propagates through max, and ±inf would be the max or the min: two reductions that
-    # allocate nothing, cheaper than np.isfinite(x).all() on every forward and backward.
-    if x.size and not (np.isfinite(x.max()) and np.isfinite(x.min())):
+    return x
+
+
+def check_float(who, x, name="input", dtype=None):
+    """Return ``x`` as a float32/float64 array with only finite values.
+
+    ``who`` names the layer in the error message; ``dtype``, if given, is the dtype the
+    layer's parameters hold, which the input must match. Lists, tuples and Python numbers are
+    converted to float64 first.
+    """
+    if isinstance(x, (list, tuple, float, int)) and not isinstance(x, bool):
+        x = np.asarray(x, dtype=np.float64)
+    check_float_dtype(who, x, name, dtype)
+    if not all_finite(x):
         raise ValueError(f"{who}: {name} contains NaN or infinity")
     return x
 

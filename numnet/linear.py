@@ -55,11 +55,17 @@ class Linear(Module):
         return y
 
     def backward(self, dy):
-        """``dy``: (N, out_features) -> ``dx``: (N, in_features); fills ``weight.grad``, ``bias.grad``."""
+        """``dy``: (N, out_features) -> ``dx``: (N, in_features); fills ``weight.grad``, ``bias.grad``.
+
+        Returns ``None`` instead of ``dx`` when this layer runs first in a
+        ``Sequential.backward(dy, input_grad=False)``: nobody needs the input's gradient then.
+        """
         x = self._recall(dy)["x"]
         self.weight.accumulate(x.T @ dy)
         if self.bias is not None:
             self.bias.accumulate(dy.sum(axis=0))
+        if not self._input_grad_needed():
+            return None
         return dy @ self.weight.data.T
 
     def extra_repr(self):

@@ -5,8 +5,8 @@ Classification metrics take integer labels ``y_true`` of shape ``(N,)`` and pred
 turned into labels with ``argmax`` along axis 1.
 
 A ratio whose denominator is 0 — the precision of a class that is never predicted, the recall
-of a class that never occurs — is defined as 0, without a warning (scikit-learn's
-``zero_division=0``).
+of a class that never occurs — is ``zero_division`` (default 0), without a warning, as in
+scikit-learn.
 """
 
 from collections import namedtuple
@@ -45,12 +45,11 @@ def _label_pair(who, y_true, y_pred, num_classes=None):
     return y_true, y_pred, num_classes
 
 
-def _ratio(numerator, denominator):
-    """``numerator / denominator`` element-wise, 0 where the denominator is 0 (no warning)."""
+def _ratio(numerator, denominator, zero_division=0.0):
+    """``numerator / denominator`` element-wise, ``zero_division`` where the denominator is 0."""
     numerator = np.asarray(numerator, dtype=np.float64)
-    return np.divide(
-        numerator, denominator, out=np.zeros_like(numerator), where=np.asarray(denominator) != 0
-    )
+    out = np.full_like(numerator, zero_division)
+    return np.divide(numerator, denominator, out=out, where=np.asarray(denominator) != 0)
 
 
 def accuracy(y_true, y_pred):
@@ -91,47 +90,55 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     return np.bincount(k * y_true + y_pred, minlength=k * k).reshape(k, k)
 
 
-def precision_recall_f1(y_true, y_pred, num_classes=None, average=None):
+def precision_recall_f1(y_true, y_pred, num_classes=None, average=None, zero_division=0.0):
     """Per-class precision, recall and F1, or their macro / weighted averages.
 
     For class ``c`` with ``TP`` true positives, ``FP`` false positives and ``FN`` false negatives:
     precision ``TP / (TP + FP)``, recall ``TP / (TP + FN)``, F1 (their harmonic mean)
-    ``2 TP / (2 TP + FP + FN)``; each is 0 when its denominator is 0.
+    ``2 TP / (2 TP + FP + FN)``; each is ``zero_division`` when its denominator is 0.
 
     Parameters
     ----------
     y_true : int array, shape (N,)
     y_pred : int array, shape (N,), or scores, shape (N, K)
     num_classes : int, optional
-        Include classes that are absent from both arrays (they score 0 and count in ``macro``).
+        ``K``, the length of the per-class arrays: classes absent from both arrays get
+        ``zero_division`` in every score and support 0. It does not change the averages.
     average : None, "macro" or "weighted"
-        ``None``: per-class arrays of shape ``(K,)``. ``"macro"``: plain mean over classes, every
-        class counts the same. ``"weighted"``: mean weighted by each class's support.
+        ``None``: per-class arrays of shape ``(K,)``. ``"macro"``: plain mean over the classes
+        that occur in ``y_true`` or ``y_pred`` (a class absent from both is not part of the
+        evaluation). ``"weighted"``: mean weighted by each class's support. Both agree with
+        scikit-learn's ``precision_recall_fscore_support`` and ``f1_score``.
+    zero_division : 0.0 or 1.0, default 0.0
+        The value of a ratio whose denominator is 0 (scikit-learn's ``zero_division``): the
+        precision of a class never predicted, the recall of a class that never occurs.
 
     Returns
     -------
     Scores(precision, recall, f1, support)
         ``support`` is the number of true samples per class (``average=None``) or in total.
     """
-    y_true, y_pred, k = _label_pair("precision_recall_f1", y_true, y_pred, num_classes)
+    who = "precision_recall_f1"
+    if zero_division not in (0, 1) or isinstance(zero_division, bool):
+        raise ValueError(f"{who}: zero_division must be 0.0 or 1.0, got {zero_division!r}")
+    if average not in (None, "macro", "weighted"):
+        raise ValueError(f"{who}: average must be None, 'macro' or 'weighted', got {average!r}")
+    y_true, y_pred, k = _label_pair(who, y_true, y_pred, num_classes)
     cm = np.bincount(k * y_true + y_pred, minlength=k * k).reshape(k, k)
     tp = np.diag(cm)
     predicted, support = cm.sum(axis=0), cm.sum(axis=1)
     per_class = (
-        _ratio(tp, predicted),
-        _ratio(tp, support),
-        _ratio(2 * tp, predicted + support),  # 2TP + FP + FN = predicted + support
+        _ratio(tp, predicted, zero_division),
+        _ratio(tp, support, zero_division),
+        _ratio(2 * tp, predicted + support, zero_division),  # 2TP + FP + FN = predicted + support
     )
     if average is None:
         return Scores(*per_class, support)
+    present = (predicted + support) > 0  # the classes that occur in y_true or y_pred
     if average == "macro":
-        weights = np.full(k, 1.0 / k)
-    elif average == "weighted":
-        weights = support / support.sum()
+        weights = present / present.sum()
     else:
-        raise ValueError(
-            f"precision_recall_f1: average must be None, 'macro' or 'weighted', got {average!r}"
-        )
+        weights = support / support.sum()
     return Scores(*(float(weights @ s) for s in per_class), int(support.sum()))
 
 

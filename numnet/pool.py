@@ -1,76 +1,274 @@
-"""2-D max pooling on strided views: no window is ever copied.
+"""2-D pooling: ``MaxPool2d``, ``AvgPool2d`` and ``AdaptiveAvgPool2d``. No window is copied.
 
-For each of the ``kh · kw`` offsets ``(a, b)`` inside a window, the entries at that offset of
-*all* windows form one strided view of the input, of the output's shape. The forward pass is a
-running maximum over those views; the backward pass visits them in the same (row-major) order
-and routes each window's gradient to the first offset that holds the maximum, as PyTorch does.
-The Python loops run over the kernel offsets only, never over samples or pixels.
+For each offset ``t`` inside a window, the entries at that offset of *all* windows form one
+strided view of the input. Max and average pooling reduce over those views, first along the
+width (``kw`` views), then along the height (``kh`` views): about ``kh + kw`` NumPy calls in
+all, however many windows there are. The Python loops run over kernel offsets only, never
+over samples or pixels.
 """
 
 import numpy as np
 
 from numnet._validate import check_shape
-from numnet.conv import as_pair, offset_views, output_shape
+from numnet.conv import _pad, as_pair, offset_views, output_shape
 from numnet.module import Module
 
 
-class MaxPool2d(Module):
+def _along(x, axis, kernel, stride, size_out):
+    """The ``kernel`` views of ``x`` along ``axis``: view ``t`` holds, for every window
+    position ``i < size_out``, the entry ``x[..., i·stride + t, ...]``."""
+    views = []
+    for t in range(kernel):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(t, t + stride * (size_out - 1) + 1, stride)
+        views.append(x[tuple(index)])
+    return views
+
+
+def window_sums(x, kernel_size, stride, out_hw):
+    """The sum of every ``kh × kw`` window of ``x``: (N, C, H, W) -> (N, C, Ho, Wo), new.
+
+    A window's sum is the sum over its rows of the sums over its columns: the width is
+    summed first (``kw`` views), then the height (``kh`` views).
+    """
+    (kh, kw), (sh, sw), (ho, wo) = kernel_size, stride, out_hw
+    out = x
+    for axis, kernel, step, size in ((3, kw, sw, wo), (2, kh, sh, ho)):
+        views = _along(out, axis, kernel, step, size)
+        out = views[0].copy() if kernel == 1 else np.add(views[0], views[1])
+        for view in views[2:]:
+            out += view
+    return out
+
+
+class _Pool2d(Module):
+    """Arguments shared by MaxPool2d and AvgPool2d, checked as PyTorch checks them."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        who = type(self).__name__
+        self.kernel_size = as_pair(who, kernel_size, "kernel_size")
+        self.stride = as_pair(who, self.kernel_size if stride is None else stride, "stride")
+        self.padding = as_pair(who, padding, "padding", minimum=0)
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        if ph > kh // 2 or pw > kw // 2:
+            raise ValueError(
+                f"{who}: padding must be at most half the kernel size (as in PyTorch), "
+                f"got padding {self.padding} for kernel_size {self.kernel_size}"
+            )
+
+    def _output_hw(self, x):
+        check_shape(self.name, x, ("N", "C", "H", "W"))
+        return output_shape(self.name, x.shape[2:], self.kernel_size, self.stride, self.padding)
+
+    def _crop(self, dxp):
+        """The gradient of the padded input -> the gradient of the input."""
+        (ph, pw), (hp, wp) = self.padding, dxp.shape[2:]
+        return dxp[:, :, ph : hp - ph, pw : wp - pw]
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
     """Maximum over each ``kh × kw`` window, moved by ``stride`` (default: the kernel size).
 
     Parameters
     ----------
     kernel_size : int or (int, int)
     stride : int or (int, int), optional
-        Defaults to ``kernel_size`` (non-overlapping windows). Windows that would run past
-        the edge are dropped, so ``Ho = ⌊(H − kh)/sh⌋ + 1``.
+        Defaults to ``kernel_size`` (non-overlapping windows).
+    padding : int or (int, int), default 0
+        ``−∞`` added on each side (so a padded entry is never a window's maximum); at most
+        half the kernel size, as PyTorch requires, so every window holds an input pixel.
 
     Notes
     -----
-    ``y[n, c, i, j] = max_{a, b} x[n, c, i·sh + a, j·sw + b]``. Its gradient with respect to
-    the window's entries is 1 at the maximum and 0 elsewhere (``derivations/pooling.py``), so
-    backward sends ``dy[n, c, i, j]`` to the position of the maximum; on a tie, to the first
-    one in row-major order (PyTorch's rule). Where windows overlap (``stride < kernel_size``)
-    a pixel that is the maximum of several windows receives the sum of their gradients.
-    """
+    With ``xpad`` the input padded by ``p`` entries ``−∞`` on each side, windows that would
+    run past its edge are dropped, so ``Ho = ⌊(H + 2p − kh)/sh⌋ + 1``, and::
 
-    def __init__(self, kernel_size, stride=None):
-        self.kernel_size = as_pair("MaxPool2d", kernel_size, "kernel_size")
-        self.stride = as_pair("MaxPool2d", self.kernel_size if stride is None else stride, "stride")
+        y[n, c, i, j] = max_{a, b} xpad[n, c, i·sh + a, j·sw + b]
+
+    Its gradient with respect to the window's entries is 1 at the maximum and 0 elsewhere
+    (``derivations/pooling.py``), so backward sends ``dy[n, c, i, j]`` to the position of the
+    maximum; on a tie, to the first one in row-major order (PyTorch's rule). Where windows
+    overlap (``stride < kernel_size``) a pixel that is the maximum of several windows receives
+    the sum of their gradients. The gradient of a padded entry is dropped (it is never the
+    maximum anyway).
+
+    Forward finds that first maximum as it goes: the maximum over a window's columns, row by
+    row, remembers in which column ``b`` each row's first maximum lies; the maximum over the
+    rows then remembers the first row ``a`` holding the window's maximum. In row-major order
+    the first maximum is in that row ``a``, at that row's column ``b``.
+    """
 
     def forward(self, x):
         """``x``: (N, C, H, W) -> ``y``: (N, C, Ho, Wo)."""
         x = self._check_input(x)
-        check_shape(self.name, x, ("N", "C", "H", "W"))
-        out_hw = output_shape(self.name, x.shape[2:], self.kernel_size, self.stride, (0, 0))
-        views = offset_views(x, self.kernel_size, self.stride, out_hw)
-        y = views[0].copy()
-        for view in views[1:]:
-            np.maximum(y, view, out=y)
-        self._remember(x=x, y=y)
+        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, self._output_hw(x)
+        xp = _pad(x, self.padding, value=-np.inf) if any(self.padding) else x
+        row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))  # (N, C, Hp, Wo)
+        y, row = max_and_first(_along(row_max, 2, kh, sh, ho))  # (N, C, Ho, Wo)
+        self._remember(xp_shape=xp.shape, row=row, col=col, y=y)
         return y
 
     def backward(self, dy):
         """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W), nonzero only at the maxima."""
         cache = self._recall(dy)
-        x, y = cache["x"], cache["y"]
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        overlapping = sh < kh or sw < kw
-        covers_all = (sh, sw) == (kh, kw) and x.shape[2] % kh == 0 and x.shape[3] % kw == 0
-        # Windows that tile the input exactly write every pixel once: no need to zero first.
-        dx = np.empty_like(x) if covers_all else np.zeros_like(x)
-        x_views = offset_views(x, self.kernel_size, self.stride, y.shape[2:])
-        dx_views = offset_views(dx, self.kernel_size, self.stride, y.shape[2:])
-        is_max = np.empty(y.shape, dtype=bool)
-        unclaimed = np.ones(y.shape, dtype=bool)  # windows whose maximum has not been found yet
-        for x_view, dx_view in zip(x_views, dx_views, strict=True):
-            np.equal(x_view, y, out=is_max)
-            is_max &= unclaimed  # only the first maximum of each window
-            unclaimed ^= is_max
-            if overlapping:
-                dx_view += dy * is_max
-            else:
-                np.multiply(dy, is_max, out=dx_view)
-        return dx
+        row, col, shape = cache["row"], cache["col"], cache["xp_shape"]
+        return self._crop(_max_backward(dy, row, col, shape, self.kernel_size, self.stride))
+
+
+def max_and_first(views):
+    """The running maximum over ``views`` and, for each entry, the index of the first view
+    that holds it (strictly greater values win, so a tie keeps the earlier view)."""
+    if len(views) == 1:
+        return views[0].copy(), np.zeros(views[0].shape, dtype=np.uint8)
+    out = np.maximum(views[0], views[1])
+    first = np.greater(views[1], views[0]).view(np.uint8)
+    for t, view in enumerate(views[2:], start=2):
+        greater = (view > out).view(np.uint8)
+        np.maximum(first, greater * np.uint8(t), out=first)  # first < t so far: set t there
+        np.maximum(out, view, out=out)
+    return out, first
+
+
+def _max_backward(dy, row, col, shape, kernel_size, stride):
+    """The chain rule through forward's two stages, in reverse order.
+
+    Each window's ``dy`` goes to the row ``a`` of its first maximum (``kh`` calls), giving the
+    gradient of the row maxima; each of those goes to the column ``b`` of its row's first
+    maximum (``kw`` calls). Where windows overlap, the gradients add up.
+    """
+    (kh, kw), (sh, sw), (ho, wo) = kernel_size, stride, dy.shape[2:]
+    d_row_max = np.zeros((*shape[:3], wo), dtype=dy.dtype)  # (N, C, Hp, Wo)
+    _route(dy, row, _along(d_row_max, 2, kh, sh, ho), overlapping=sh < kh)
+    dx = np.zeros(shape, dtype=dy.dtype)
+    _route(d_row_max, col, _along(dx, 3, kw, sw, wo), overlapping=sw < kw)
+    return dx
+
+
+def _route(grad, first, views, overlapping):
+    """Add ``grad`` to ``views[t]`` where ``first == t``; with views that do not overlap,
+    write it instead (one NumPy call less per view)."""
+    for t, view in enumerate(views):
+        if overlapping:
+            view += grad * (first == t)
+        else:
+            np.multiply(grad, first == t, out=view)
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over each ``kh × kw`` window, moved by ``stride`` (default: the kernel size).
+
+    PyTorch's ``AvgPool2d`` with its defaults ``ceil_mode=False``, ``count_include_pad=True``.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size`` (non-overlapping windows).
+    padding : int or (int, int), default 0
+        Zeros added on each side, and counted in the mean; at most half the kernel size,
+        as PyTorch requires.
+
+    Notes
+    -----
+    With ``xpad`` the input padded with ``p`` zeros on each side and
+    ``Ho = ⌊(H + 2p − kh)/sh⌋ + 1``, every window divides by its full size ``kh·kw``::
+
+        y[n, c, i, j] = 1/(kh·kw) · Σ_{a, b} xpad[n, c, i·sh + a, j·sw + b]
+
+    ``y`` is linear in ``x``, and ``∂y[n, c, i, j]/∂xpad[n, c, i·sh + a, j·sw + b] = 1/(kh·kw)``
+    for every offset ``(a, b)`` of the window: backward spreads ``dy[n, c, i, j]/(kh·kw)``
+    evenly over the window, sums where windows overlap, and drops what lands on the padding::
+
+        dxpad[n, c, u, v] = 1/(kh·kw) · Σ dy[n, c, i, j] over the windows (i, j) holding (u, v)
+    """
+
+    def forward(self, x):
+        """``x``: (N, C, H, W) -> ``y``: (N, C, Ho, Wo)."""
+        x = self._check_input(x)
+        out_hw = self._output_hw(x)
+        xp = _pad(x, self.padding) if any(self.padding) else x
+        y = window_sums(xp, self.kernel_size, self.stride, out_hw)
+        y /= self.kernel_size[0] * self.kernel_size[1]
+        self._remember(x_shape=x.shape, y=y)
+        return y
+
+    def backward(self, dy):
+        """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W)."""
+        cache = self._recall(dy)
+        (n, c, h, w), (ph, pw) = cache["x_shape"], self.padding
+        share = dy / (self.kernel_size[0] * self.kernel_size[1])
+        dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dy.dtype)
+        for view in offset_views(dxp, self.kernel_size, self.stride, dy.shape[2:]):
+            view += share  # one offset's views never overlap; different offsets add up
+        return self._crop(dxp)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size, whatever the input size (PyTorch's rule).
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None)
+        ``(Ho, Wo)``; an int ``s`` means ``(s, s)`` and ``None`` keeps that input size.
+        ``AdaptiveAvgPool2d(1)`` is global average pooling: one mean per channel.
+
+    Notes
+    -----
+    Output row ``i`` averages the input rows ``[⌊i·H/Ho⌋, ⌈(i + 1)·H/Ho⌉)`` (likewise for the
+    columns), so neighbouring windows may overlap by a row when ``Ho`` does not divide ``H``.
+    Each window's mean is its row average of its column averages, so with the averaging
+    matrices ``R`` (Ho, H) and ``C`` (Wo, W), ``R[i, h] = 1/(rows in window i)`` for the rows
+    ``h`` of window ``i`` and 0 elsewhere::
+
+        y[n, c] = R · x[n, c] · Cᵀ,        dx[n, c] = Rᵀ · dy[n, c] · C
+
+    the backward being the transpose of this linear map. Global average pooling
+    (``Ho = Wo = 1``) is ``y[n, c] = (1/(H·W)) Σ_{h, w} x[n, c, h, w]`` and
+    ``dx[n, c, h, w] = dy[n, c, 0, 0]/(H·W)``.
+    """
+
+    def __init__(self, output_size):
+        sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+        ok = len(sizes) == 2 and all(
+            s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1)
+            for s in sizes
+        )
+        if not ok:
+            raise ValueError(
+                "AdaptiveAvgPool2d: output_size must be a positive int or a pair of positive "
+                f"ints (or None, keeping that input size), got {output_size!r}"
+            )
+        self.output_size = tuple(None if s is None else int(s) for s in sizes)
+
+    def forward(self, x):
+        """``x``: (N, C, H, W) -> ``y``: (N, C, Ho, Wo)."""
+        x = self._check_input(x)
+        check_shape(self.name, x, ("N", "C", "H", "W"))
+        h, w = x.shape[2:]
+        ho, wo = (n if s is None else s for n, s in zip((h, w), self.output_size, strict=True))
+        rows, cols = averaging_matrix(h, ho, x.dtype), averaging_matrix(w, wo, x.dtype)
+        y = np.einsum("ih,nchw,jw->ncij", rows, x, cols, optimize=True)
+        self._remember(rows=rows, cols=cols, y=y)
+        return y
+
+    def backward(self, dy):
+        """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W)."""
+        cache = self._recall(dy)
+        return np.einsum("ih,ncij,jw->nchw", cache["rows"], dy, cache["cols"], optimize=True)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return f"output_size={self.output_size}"
+
+
+def averaging_matrix(size_in, size_out, dtype=np.float64):
+    """``(size_out, size_in)``: row ``i`` averages ``[⌊i·n/m⌋, ⌈(i + 1)·n/m⌉)`` (``n`` in,
+    ``m`` out), PyTorch's adaptive windows, computed in integers."""
+    i = np.arange(size_out)
+    start = i * size_in // size_out
+    end = -((-(i + 1) * size_in) // size_out)  # ⌈(i + 1)·n/m⌉
+    index = np.arange(size_in)
+    inside = (start[:, None] <= index) & (index < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)

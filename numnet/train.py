@@ -19,9 +19,10 @@ import numpy as np
 
 from numnet import metrics as metrics_module
 from numnet._validate import check_float, check_positive_int, shape_str
+from numnet.batchnorm import BatchNorm1d
 from numnet.data import check_labels, check_same_length, minibatches
-from numnet.losses import BCELoss
-from numnet.module import Module, Parameter
+from numnet.losses import BCELoss, BCEWithLogitsLoss, MSELoss
+from numnet.module import Module, Sequential
 from numnet.random import get_rng
 
 
@@ -195,41 +196,34 @@ class EarlyStopping:
         return value > best + self.min_delta
 
 
-def _array_state(model):
-    """Every array that defines the model's function: parameters and array attributes
-    (e.g. BatchNorm's running statistics), as ``(owner, attribute name, array)``."""
-    found, seen = [], set()
-
-    def walk(module):
-        for key, value in vars(module).items():
-            if key.startswith("_"):
-                continue
-            if isinstance(value, Parameter) and id(value) not in seen:
-                seen.add(id(value))
-                found.append((value, "data", value.data))
-            elif isinstance(value, np.ndarray):
-                found.append((module, key, value))
-        for child in module.children():
-            walk(child)
-
-    if isinstance(model, Module):
-        walk(model)
-    return found
-
-
 def _snapshot(model):
-    return [(owner, key, array.copy()) for owner, key, array in _array_state(model)]
+    return model.state_dict() if isinstance(model, Module) else None
 
 
-def _restore(snapshot):
-    for owner, key, array in snapshot:
-        setattr(owner, key, array.copy())
+def _restore(model, snapshot):
+    if snapshot is not None:
+        model.load_state_dict(snapshot)
 
 
 # ----------------------------------------------------------------------------------------
 # Input checks
 # ----------------------------------------------------------------------------------------
-def _check_data(who, model, x, y, names=("x", "y")):
+#: Losses whose targets are floats (values or probabilities), never class indices.
+FLOAT_TARGET_LOSSES = (MSELoss, BCELoss, BCEWithLogitsLoss)
+
+
+def _probe(who, model, x, name):
+    """The model's eval-mode output for the first row of ``x``; an error the model raises is
+    re-raised naming ``x``'s full shape (not the one-row probe's)."""
+    probe = x[:1]
+    try:
+        return predict(model, probe)
+    except (ValueError, TypeError) as error:
+        message = str(error).replace(shape_str(probe.shape), shape_str(x.shape))
+        raise type(error)(f"{who}: the model does not accept {name}: {message}") from error
+
+
+def _check_data(who, model, loss_fn, x, y, names=("x", "y")):
     """Check a pair of inputs and targets before any training: same length, floats, labels
     in range of the model's output columns (learned from an eval-mode forward of one row)."""
     x = check_float(who, x, name=names[0])
@@ -237,13 +231,87 @@ def _check_data(who, model, x, y, names=("x", "y")):
         raise ValueError(f"{who}: {names[0]} must have at least one row, got {shape_str(x.shape)}")
     y = np.asarray(y)
     check_same_length(who, x, y, names)
-    output = predict(model, x[:1])
-    if np.issubdtype(y.dtype, np.integer):
+    output = _probe(who, model, x, f"{names[0]} of shape {shape_str(x.shape)}")
+    if np.issubdtype(y.dtype, np.integer) or y.dtype == bool:
+        if isinstance(loss_fn, FLOAT_TARGET_LOSSES):
+            raise TypeError(
+                f"{who}: {type(loss_fn).__name__} takes float targets, but {names[1]} has dtype "
+                f"{y.dtype}; convert with {names[1]}.astype(np.float64)"
+            )
         k = output.shape[1] if output.ndim == 2 and output.shape[1] > 1 else None
         check_labels(who, y, num_classes=k, name=f"{names[1]} (class labels)")
     else:
         y = check_float(who, y, name=names[1])
     return x, y
+
+
+def _check_optimizer(who, model, optimizer):
+    """Refuse an optimiser that would update parameters that are not the model's."""
+    params = getattr(optimizer, "params", None)
+    if params is None and hasattr(optimizer, "param_groups"):
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+    if params is None:  # e.g. a wrapper: look one level in
+        params = getattr(getattr(optimizer, "optimizer", None), "params", None)
+    if params is None or not isinstance(model, Module):
+        return
+    own = {id(p) for p in model.parameters()}
+    foreign = [i for i, p in enumerate(params) if id(p) not in own]
+    if foreign:
+        p = params[foreign[0]]
+        raise ValueError(
+            f"{who}: the optimiser updates {len(foreign)} parameter(s) that are not the model's "
+            f"(first: params[{foreign[0]}], shape {shape_str(np.shape(p.data))}); build it from "
+            f"this model, e.g. SGD(model.parameters(), lr=...)"
+        )
+
+
+def _check_batch_sizes(who, model, n, batch_size, drop_last):
+    """Refuse a last minibatch of one row when a layer needs two (BatchNorm in training)."""
+    if drop_last or n % batch_size != 1 or not isinstance(model, Module):
+        return
+    for name, module in model.named_modules():
+        if isinstance(module, BatchNorm1d):
+            where = f" ({name!r})" if name else ""
+            raise ValueError(
+                f"{who}: the last minibatch of every epoch would hold 1 sample ({n} samples, "
+                f"batch_size {batch_size}), but BatchNorm1d{where} needs at least 2 in training "
+                f"mode; pass drop_last=True or another batch_size"
+            )
+
+
+def _buffers(model):
+    """Copies of the model's buffers (running statistics), to undo a step that failed."""
+    if not isinstance(model, Module):
+        return []
+    return [
+        (module, key, np.array(getattr(module, key)))
+        for _, module in model.named_modules()
+        for key in module.buffer_names()
+    ]
+
+
+def _train_step(model, loss_fn, optimizer, x_batch, y_batch, buffers_before, epoch):
+    """One step; if it fails, the buffers a forward may have moved are put back first."""
+    try:
+        optimizer.zero_grad()
+        output = model(x_batch)
+        loss = loss_fn(output, y_batch)
+        if not np.isfinite(loss):
+            raise FloatingPointError(
+                f"fit: the loss became {loss} in epoch {epoch}; training diverged "
+                f"(try a smaller learning rate)"
+            )
+        grad = loss_fn.backward()
+        if isinstance(model, Sequential):
+            model.backward(grad, input_grad=False)  # nobody needs d loss / d x_batch
+        else:
+            model.backward(grad)
+        optimizer.step()
+    except Exception:
+        for module, key, value in buffers_before:
+            setattr(module, key, value)
+        raise
+    return output, loss
 
 
 # ----------------------------------------------------------------------------------------
@@ -289,7 +357,7 @@ def evaluate(model, loss_fn, x, y, *, metrics=None, batch_size=1024):
         ``{"loss": float, "<metric>": float, ...}``.
     """
     resolved = _resolve_metrics("evaluate", metrics)
-    x, y = _check_data("evaluate", model, x, y)
+    x, y = _check_data("evaluate", model, loss_fn, x, y)
     return _evaluate(model, loss_fn, x, y, resolved, batch_size)
 
 
@@ -324,6 +392,7 @@ def fit(
     early_stopping=None,
     rng=None,
     verbose=True,
+    drop_last=False,
 ):
     """Train ``model`` on ``(x, y)`` with minibatch gradient descent; return a :class:`History`.
 
@@ -348,6 +417,10 @@ def fit(
         Number of passes over the training data (``>= 1``).
     batch_size : int, default 32
         ``1 <= batch_size <= N``; the last batch of an epoch holds the remaining rows.
+    drop_last : bool, default False
+        Skip the last, smaller batch of each epoch (as PyTorch's ``DataLoader``). Needed when it
+        would hold one row and the model has a BatchNorm layer (which then raises before
+        training starts).
     validation_data : (x_val, y_val), optional
         Evaluated after every epoch: ``val_loss`` and ``val_<metric>`` in the history.
     scheduler : optional
@@ -368,6 +441,16 @@ def fit(
     -------
     History
 
+    Raises
+    ------
+    ValueError, TypeError
+        Before any update, for bad data, an optimiser built on another model's parameters
+        (one whose ``params`` are not all the model's), or a last batch BatchNorm cannot take.
+    FloatingPointError
+        When the loss or an output becomes NaN or infinite. Whatever fails, the model is left
+        in the mode it had, and the failed step is undone: no update was applied and the
+        running statistics are put back.
+
     Notes
     -----
     ``history["loss"]`` (and each training metric) is measured *during* the epoch: the mean of
@@ -381,7 +464,7 @@ def fit(
     epochs = check_positive_int(who, epochs, "epochs")
     batch_size = check_positive_int(who, batch_size, "batch_size")
     resolved = _resolve_metrics(who, metrics)
-    x, y = _check_data(who, model, x, y)
+    x, y = _check_data(who, model, loss_fn, x, y)
     if batch_size > len(x):
         raise ValueError(
             f"{who}: batch_size {batch_size} is larger than the {len(x)} training samples"
@@ -389,7 +472,9 @@ def fit(
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError(f"{who}: validation_data must be a pair (x_val, y_val)")
-        x_val, y_val = _check_data(who, model, *validation_data, names=("x_val", "y_val"))
+        validation_data = _check_data(
+            who, model, loss_fn, *validation_data, names=("x_val", "y_val")
+        )
     if scheduler is not None and not callable(getattr(scheduler, "step", None)):
         raise TypeError(f"{who}: scheduler must have a step() method, got {scheduler!r}")
     if early_stopping is not None:
@@ -405,37 +490,49 @@ def fit(
                 f"{who}: early_stopping monitors {early_stopping.monitor!r}, which this run does "
                 f"not measure; it measures {keys}"
             )
+    if not isinstance(drop_last, bool):
+        raise TypeError(f"{who}: drop_last must be True or False, got {drop_last!r}")
+    _check_optimizer(who, model, optimizer)
+    _check_batch_sizes(who, model, len(x), batch_size, drop_last)
     rng = get_rng(rng)
     was_training = getattr(model, "training", True)
+    try:
+        history = _fit_epochs(
+            model, loss_fn, optimizer, x, y, epochs, batch_size, drop_last, rng,
+            validation_data, scheduler, resolved, early_stopping, verbose,
+        )  # fmt: skip
+    finally:
+        model.train(was_training)
+    return history
+
+
+def _fit_epochs(
+    model, loss_fn, optimizer, x, y, epochs, batch_size, drop_last, rng,
+    validation_data, scheduler, resolved, early_stopping, verbose,
+):  # fmt: skip
     history = History()
     best, best_state, waited = None, None, 0
-    n = len(x)
-
+    buffers = _buffers(model)
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
         model.train()
-        loss_sum, outputs, targets = 0.0, [], []
-        for x_batch, y_batch in minibatches(x, y, batch_size=batch_size, rng=rng):
-            optimizer.zero_grad()
-            output = model(x_batch)
-            loss = loss_fn(output, y_batch)
-            if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"{who}: the loss became {loss} in epoch {epoch}; training diverged "
-                    f"(try a smaller learning rate)"
-                )
-            model.backward(loss_fn.backward())
-            optimizer.step()
+        loss_sum, count, outputs, targets = 0.0, 0, [], []
+        batches = minibatches(x, y, batch_size=batch_size, rng=rng, drop_last=drop_last)
+        for x_batch, y_batch in batches:
+            if buffers:
+                buffers = _buffers(model)
+            output, loss = _train_step(model, loss_fn, optimizer, x_batch, y_batch, buffers, epoch)
             loss_sum += loss * len(x_batch)
+            count += len(x_batch)
             if resolved:
                 outputs.append(output)
                 targets.append(y_batch)
-        row = {"loss": loss_sum / n}
+        row = {"loss": loss_sum / count}
         if resolved:
             epoch_y, epoch_out = np.concatenate(targets), np.concatenate(outputs)
             row.update((key, f(epoch_y, epoch_out, loss_fn)) for key, f in resolved)
         if validation_data is not None:
-            scores = _evaluate(model, loss_fn, x_val, y_val, resolved)
+            scores = _evaluate(model, loss_fn, *validation_data, resolved)
             row.update((f"val_{key}", value) for key, value in scores.items())
         if hasattr(optimizer, "lr"):
             row["lr"] = float(optimizer.lr)
@@ -458,12 +555,11 @@ def fit(
             scheduler.step()
 
     if best_state is not None and history.best_epoch != history.epochs:
-        _restore(best_state)
+        _restore(model, best_state)
     if verbose and history.stopped_early:
         print(
             f"early stopping: {early_stopping.monitor} has not improved for "
             f"{early_stopping.patience} epochs; best epoch {history.best_epoch}",
             flush=True,
         )
-    model.train(was_training)
     return history

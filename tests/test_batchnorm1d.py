@@ -180,7 +180,7 @@ def test_float32(rng):
         ),
         (np.ones(3), ValueError, r"BatchNorm1d: expected input of shape \(N, 3\), got \(3,\)"),
         (np.ones((2, 3, 5)), ValueError, r"expected input of shape \(N, 3\), got \(2, 3, 5\)"),
-        (np.ones((1, 3)), ValueError, "BatchNorm1d: expected more than 1 sample per feature"),
+        (np.ones((1, 3)), ValueError, "BatchNorm1d: expected more than 1 value per channel"),
         (np.ones((2, 3), dtype=np.float32), TypeError, "BatchNorm1d: input has dtype float32"),
         (np.array([[1.0, np.inf, 0.0]] * 2), ValueError, "BatchNorm1d: input contains NaN"),
     ],

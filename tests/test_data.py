@@ -214,3 +214,28 @@ def test_oversample_balances_classes_and_keeps_every_row():
     np.testing.assert_array_equal(np.unique(xb), x)  # every original row is present
     counts = np.bincount((xb[yb == 1] / 10).astype(int))[10:13]
     assert counts.min() >= 3 and counts.max() <= 4  # 3 whole copies + 1 random extra
+
+
+def test_stratified_split_shuffles_within_each_class_and_mixes_the_classes():
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    chosen = []
+    for seed in range(3):
+        parts = _split(y, val_fraction=0.2, test_fraction=0.1, rng=seed)
+        for x_part, y_part in parts:
+            assert np.any(np.diff(y_part) < 0)  # not sorted by class
+            assert np.any(np.diff(x_part) < 0)  # not in the original order
+        (_, _), (xv, yv), (_, _) = parts
+        chosen.append(set(xv[yv == 0].tolist()))
+    # class 0 holds rows 0..49; its 10 validation rows are a random pick, not the first 10
+    assert all(c != set(range(10)) and c != set(range(40, 50)) for c in chosen)
+    assert chosen[0] != chosen[1] != chosen[2]
+
+
+def test_oversample_draws_the_remainder_without_replacement():
+    y = np.repeat([0, 1], [20, 11])  # class 1: 1 whole copy + 9 of its 11 rows, all distinct
+    x = np.arange(len(y)) * 1.0
+    for seed in range(5):
+        xb, yb = oversample(x, y, rng=seed)
+        counts = np.bincount(xb[yb == 1].astype(int) - 20, minlength=11)
+        assert sorted(counts) == [1, 1] + [2] * 9
+        assert np.any(np.diff(yb) != 0) and not np.all(np.diff(yb) >= 0)  # shuffled

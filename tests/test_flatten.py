@@ -51,3 +51,21 @@ def test_errors(rng):
     flat(rng.normal(size=(2, 2, 2)))
     with pytest.raises(ValueError, match=r"Flatten.*\(2, 4\)"):
         flat.backward(np.zeros((4, 2)))
+
+
+def test_an_empty_batch_keeps_the_feature_count():
+    flat = numnet.Flatten()
+    y = flat(np.zeros((0, 3, 4)))
+    assert y.shape == (0, 12)  # as torch.nn.Flatten
+    assert flat.backward(np.zeros((0, 12))).shape == (0, 3, 4)
+
+
+def test_backward_checks_dy_before_using_it(rng):
+    flat = numnet.Flatten()
+    flat(rng.normal(size=(2, 3, 4)))
+    with pytest.raises(
+        TypeError, match="Flatten: upstream gradient must be a numpy array, got NoneType"
+    ):
+        flat.backward(None)
+    with pytest.raises(ValueError, match=r"Flatten: expected upstream gradient of shape \(2, 12\)"):
+        flat.backward(np.zeros((2, 3, 4)))

@@ -99,3 +99,41 @@ def test_gradcheck_does_not_modify_the_input():
     before = x.copy()
     gradcheck(numnet.Linear(3, 2, rng=0), x)
     np.testing.assert_array_equal(x, before)
+
+
+class _Scaled(numnet.Module):
+    """``y = 3x`` with a backward off by the factor ``1 + slip``."""
+
+    def __init__(self, slip):
+        self.slip = slip
+
+    def forward(self, x):
+        x = self._check_input(x)
+        self._remember(y=3 * x)
+        return 3 * x
+
+    def backward(self, dy):
+        self._recall(dy)
+        return 3 * (1 + self.slip) * dy
+
+
+def test_default_tolerance_catches_a_relative_slip_of_1e_4(rng):
+    x = rng.normal(size=(2, 3))
+    assert numnet.gradcheck(_Scaled(0.0), x).ok
+    slipped = numnet.gradcheck(_Scaled(1e-4), x)
+    assert not slipped.ok and slipped.errors["input"] == pytest.approx(1e-4, rel=1e-3)
+    assert numnet.gradcheck(_Scaled(1e-4), x, tolerance=1e-3).ok
+
+
+def test_relative_error_is_symmetric_and_scaled_by_the_larger_array():
+    assert relative_error([1e-3], [1.0]) == pytest.approx(0.999)
+    assert relative_error([1.0], [1e-3]) == pytest.approx(0.999)
+    assert relative_error([-2.0, 0.0], [2.0, 0.0]) == pytest.approx(2.0)
+
+
+def test_gradcheck_ignores_gradients_left_from_before(rng):
+    model = numnet.Sequential(numnet.Linear(3, 2, rng=rng), numnet.Tanh())
+    for p in model.parameters():
+        p.grad += 5.0  # stale gradients from an earlier backward
+    result = numnet.gradcheck(model, rng.normal(size=(4, 3)))
+    assert result.ok, result

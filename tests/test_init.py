@@ -143,3 +143,36 @@ def test_he_keeps_the_mean_square_of_pre_activations_through_a_deep_relu_net():
 
     assert 0.6 < last_mean_square("he_normal") < 1.6
     assert last_mean_square("normal", std=0.01) < 1e-10
+
+
+def test_each_scheme_is_its_base_distribution_with_the_documented_scale():
+    """Exact: the same generator state through the scheme and through normal/uniform."""
+    fan_in, fan_out = 200, 300
+    cases = [
+        (
+            init.xavier_normal(SHAPE, rng=4),
+            init.normal(SHAPE, np.sqrt(2 / (fan_in + fan_out)), rng=4),
+        ),
+        (
+            init.xavier_normal(SHAPE, gain=2.0, rng=4),
+            init.normal(SHAPE, 2 * np.sqrt(2 / 500), rng=4),
+        ),
+        (init.he_normal(SHAPE, rng=4), init.normal(SHAPE, np.sqrt(2 / fan_in), rng=4)),
+    ]
+    a = np.sqrt(6 / (fan_in + fan_out))
+    cases.append((init.xavier_uniform(SHAPE, rng=4), init.uniform(SHAPE, -a, a, rng=4)))
+    for got, expected in cases:
+        np.testing.assert_allclose(got, expected, rtol=1e-15)
+
+
+def test_initialize_sets_conv_weights_too():
+    model = numnet.Sequential(
+        numnet.Conv2d(2, 4, 3, rng=0), numnet.ReLU(), numnet.Flatten(), numnet.Linear(16, 3, rng=0),
+        numnet.BatchNorm1d(3),
+    )  # fmt: skip
+    init.initialize(model, "he_normal", rng=0)
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(model[0].weight.data, init.he_normal((4, 2, 3, 3), rng=rng))
+    np.testing.assert_array_equal(model[3].weight.data, init.he_normal((16, 3), rng=rng))
+    assert not model[0].bias.data.any() and not model[3].bias.data.any()
+    np.testing.assert_array_equal(model[4].weight.data, np.ones(3))  # BatchNorm's γ left alone

@@ -9,24 +9,26 @@ import numnet
 
 @st.composite
 def pool_cases(draw):
-    """Random windows: square or not, overlapping (stride < kernel), tiling, or with gaps."""
+    """Random windows: square or not, overlapping (stride < kernel), tiling, or with gaps;
+    padding up to half the kernel."""
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     sh, sw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    h, w = draw(st.integers(kh, 9)), draw(st.integers(kw, 9))
+    ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
+    h, w = draw(st.integers(max(1, kh - 2 * ph), 9)), draw(st.integers(max(1, kw - 2 * pw), 9))
     n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    return (n, c, h, w), (kh, kw), (sh, sw)
+    return (n, c, h, w), (kh, kw), (sh, sw), (ph, pw)
 
 
 @settings(max_examples=60, deadline=None)
 @given(pool_cases(), st.integers(0, 2**16), st.booleans())
 def test_fast_matches_naive_loops(case, seed, integer_values):
     """Also with small integers, so that windows often hold tied maxima."""
-    shape, k, s = case
+    shape, k, s, p = case
     rng = np.random.default_rng(seed)
     x = rng.integers(-2, 3, size=shape).astype(float) if integer_values else rng.normal(size=shape)
-    pool = numnet.MaxPool2d(k, s)
+    pool = numnet.MaxPool2d(k, s, p)
     y = pool(x)
-    np.testing.assert_array_equal(y, maxpool2d_forward(x, k, s))
+    np.testing.assert_array_equal(y, maxpool2d_forward(x, k, s, p))
     dy = rng.normal(size=y.shape)
     # Overlapping windows (stride < kernel) add several dy's into one entry of dx, and the fast
     # and the naive code add them in different orders. Floating-point addition is not
@@ -36,16 +38,16 @@ def test_fast_matches_naive_loops(case, seed, integer_values):
     m = -(-k[0] // s[0]) * -(-k[1] // s[1])
     atol = m * m * np.finfo(np.float64).eps * np.abs(dy).max()
     np.testing.assert_allclose(
-        pool.backward(dy), maxpool2d_backward(x, dy, k, s), rtol=0, atol=atol
+        pool.backward(dy), maxpool2d_backward(x, dy, k, s, p), rtol=0, atol=atol
     )
 
 
 @settings(max_examples=10, deadline=None)
 @given(pool_cases(), st.integers(0, 2**16))
 def test_gradcheck_random_shapes(case, seed):
-    shape, k, s = case
+    shape, k, s, p = case
     x = np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) / 7.0  # distinct
-    result = numnet.gradcheck(numnet.MaxPool2d(k, s), x)
+    result = numnet.gradcheck(numnet.MaxPool2d(k, s, p), x)
     assert result.ok, result
 
 
@@ -55,6 +57,15 @@ def test_tie_goes_to_the_first_maximum_in_row_major_order():
     np.testing.assert_array_equal(pool(x), [[[[3.0, 5.0]]]])
     dx = pool.backward(np.array([[[[10.0, 20.0]]]]))
     np.testing.assert_array_equal(dx, [[[[0.0, 10.0, 20.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+
+
+def test_padding_is_minus_infinity_never_zero():
+    """All-negative input with padding 1: a zero padding would win every border window."""
+    x = -np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    pool = numnet.MaxPool2d(2, padding=1)  # windows start at rows/columns -1 and 1
+    np.testing.assert_array_equal(pool(x)[0, 0], [[-1.0, -2.0], [-4.0, -5.0]])
+    dx = pool.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+    np.testing.assert_array_equal(dx[0, 0], [[1.0, 2.0, 0.0], [3.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
 
 
 def test_overlapping_windows_accumulate():
@@ -117,6 +128,12 @@ def test_bad_arguments_and_backward_checks(rng):
             numnet.MaxPool2d(bad)
     with pytest.raises(ValueError, match="MaxPool2d: stride"):
         numnet.MaxPool2d(2, stride=0)
+    with pytest.raises(ValueError, match=r"MaxPool2d: padding must be at most half"):
+        numnet.MaxPool2d(3, padding=2)
+    with pytest.raises(ValueError, match=r"MaxPool2d: padding must be at most half"):
+        numnet.MaxPool2d((4, 1), padding=(2, 1))
+    with pytest.raises(ValueError, match="MaxPool2d: padding"):
+        numnet.MaxPool2d(2, padding=-1)
     pool = numnet.MaxPool2d(2)
     with pytest.raises(RuntimeError, match="MaxPool2d: backward"):
         pool.backward(np.zeros((1, 1, 2, 2)))

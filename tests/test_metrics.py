@@ -75,14 +75,36 @@ def test_macro_and_weighted_averages_hand_case():
     assert weighted.f1 == pytest.approx((2 / 3 + 3 * 4 / 5) / 4)
 
 
-def test_absent_classes_score_zero_and_count_in_the_macro_average():
+def test_absent_classes_score_zero_division_and_stay_out_of_the_averages():
     # class 2 is predicted but never true; class 3 neither occurs nor is predicted
     y_true, y_pred = [0, 1], [0, 2]
     p, r, f1, support = precision_recall_f1(y_true, y_pred, num_classes=4)
     np.testing.assert_allclose(p, [1, 0, 0, 0])
     np.testing.assert_allclose(r, [1, 0, 0, 0])
     np.testing.assert_array_equal(support, [1, 1, 0, 0])
-    assert precision_recall_f1(y_true, y_pred, num_classes=4, average="macro").f1 == 1 / 4
+    # classes 0, 1, 2 occur in y_true or y_pred; class 3 is not part of the evaluation
+    assert precision_recall_f1(y_true, y_pred, num_classes=4, average="macro").f1 == 1 / 3
+    assert precision_recall_f1(y_true, y_pred, average="macro").f1 == 1 / 3
+    p, r, f1, _ = precision_recall_f1(y_true, y_pred, num_classes=4, zero_division=1.0)
+    np.testing.assert_allclose(p, [1, 1, 0, 1])  # class 1 never predicted: 0/0 -> 1
+    np.testing.assert_allclose(r, [1, 0, 1, 1])  # class 2 never true: 0/0 -> 1
+    np.testing.assert_allclose(f1, [1, 0, 0, 1])
+
+
+def test_macro_f1_ignores_a_label_absent_from_both_arrays():
+    # the issue's case: labels 0 and 2, perfectly predicted; label 1 occurs nowhere
+    assert precision_recall_f1([0, 2, 2], [0, 2, 2], average="macro").f1 == 1.0
+    assert precision_recall_f1([0, 2, 2], [0, 2, 2], average="weighted").f1 == 1.0
+    assert precision_recall_f1([0, 0, 2], [0, 2, 2], average="macro").f1 == pytest.approx(
+        (2 / 3 + 2 / 3) / 2
+    )
+
+
+def test_bad_zero_division_and_average():
+    with pytest.raises(ValueError, match="zero_division must be 0.0 or 1.0, got 0.5"):
+        precision_recall_f1([0, 1], [0, 1], zero_division=0.5)
+    with pytest.raises(ValueError, match="average must be None, 'macro' or 'weighted'"):
+        precision_recall_f1([0, 1], [0, 1], average="samples")
 
 
 def test_f1_is_the_harmonic_mean_where_defined():
@@ -141,9 +163,11 @@ def test_labels_out_of_range_for_num_classes():
 labels = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=60)
 
 
-@settings(max_examples=60, deadline=None)
-@given(pairs=labels)
-def test_agrees_with_scikit_learn(pairs):
+@settings(max_examples=80, deadline=None)
+@given(pairs=labels, zero_division=st.sampled_from([0.0, 1.0]))
+def test_agrees_with_scikit_learn(pairs, zero_division):
+    """scikit-learn is the independent reference: per class with every label 0..4, and the
+    averages over the labels present in either array (its default, like ``f1_score``)."""
     skm = pytest.importorskip("sklearn.metrics")
     y_true, y_pred = map(np.array, zip(*pairs, strict=True))
     ks = list(range(5))
@@ -152,10 +176,18 @@ def test_agrees_with_scikit_learn(pairs):
         skm.confusion_matrix(y_true, y_pred, labels=ks),
     )
     assert accuracy(y_true, y_pred) == pytest.approx(skm.accuracy_score(y_true, y_pred))
-    for average in (None, "macro", "weighted"):
-        ours = precision_recall_f1(y_true, y_pred, num_classes=5, average=average)
-        theirs = skm.precision_recall_fscore_support(
-            y_true, y_pred, labels=ks, average=average, zero_division=0
-        )
-        for a, b in zip(ours[:3], theirs[:3], strict=True):
-            np.testing.assert_allclose(a, b, atol=1e-12)
+    ours = precision_recall_f1(y_true, y_pred, num_classes=5, zero_division=zero_division)
+    theirs = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=ks, zero_division=zero_division
+    )
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    for average in ("macro", "weighted"):
+        for k in (None, 5):
+            ours = precision_recall_f1(y_true, y_pred, k, average, zero_division=zero_division)
+            theirs = skm.precision_recall_fscore_support(
+                y_true, y_pred, average=average, zero_division=zero_division
+            )
+            np.testing.assert_allclose(ours[:3], theirs[:3], atol=1e-12)
+            f1 = skm.f1_score(y_true, y_pred, average=average, zero_division=zero_division)
+            assert ours.f1 == pytest.approx(f1, abs=1e-12)

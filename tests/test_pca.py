@@ -157,3 +157,9 @@ def test_bad_input_names_pca_and_the_shapes(rng):
 
 def test_docstring_examples():
     assert doctest.testmod(numnet.pca).failed == 0
+
+
+def test_more_components_than_samples_is_refused(rng):
+    with pytest.raises(ValueError, match=r"n_components = 4 must be <= min\(N, features\) = 3"):
+        PCA(4).fit(rng.normal(size=(3, 10)))
+    assert PCA(3).fit(rng.normal(size=(3, 10))).components_.shape == (3, 10)

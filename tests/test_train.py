@@ -60,12 +60,25 @@ def test_fit_learns_separable_blobs():
 
 def test_history_keys_and_lengths():
     x, y = blobs(seed=1)
-    _, history = run(epochs=3, validation_data=(x, y), metrics=["accuracy", "macro_f1"])
+    x_val, y_val = x[::2], y[::2]
+    model, history = run(epochs=3, validation_data=(x_val, y_val), metrics=["accuracy", "macro_f1"])
     assert isinstance(history, History) and history.epochs == 3
     expected = {"loss", "accuracy", "macro_f1", "val_loss", "val_accuracy", "val_macro_f1", "lr"}
     assert set(history) == expected
     assert all(len(v) == 3 for v in history.values())
     assert history.best_epoch is None and not history.stopped_early
+    assert history["lr"] == [0.1, 0.1, 0.1]
+    # the last epoch's validation values are those of the final model, computed independently
+    out = x_val @ model[0].weight.data + model[0].bias.data
+    logits = np.tanh(out) @ model[2].weight.data + model[2].bias.data
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    assert history["val_loss"][-1] == pytest.approx(-log_p[np.arange(len(y_val)), y_val].mean())
+    pred = logits.argmax(axis=1)
+    assert history["val_accuracy"][-1] == np.mean(pred == y_val)
+    f1s = [2 * np.sum((pred == c) & (y_val == c)) / (np.sum(pred == c) + np.sum(y_val == c))
+           for c in range(3)]  # fmt: skip
+    assert history["val_macro_f1"][-1] == pytest.approx(np.mean(f1s))
 
 
 def test_same_seed_gives_an_identical_history_and_model():
@@ -234,6 +247,11 @@ def test_early_stopping_checks_its_settings():
     assert EarlyStopping("val_rmse").minimise is True
     stop = EarlyStopping("loss", min_delta=0.1)
     assert stop.improved(0.85, best=1.0) and not stop.improved(0.95, best=1.0)
+    stop = EarlyStopping("val_accuracy", min_delta=0.1)  # max mode: must beat best + 0.1
+    assert stop.improved(0.75, best=0.6) and not stop.improved(0.65, best=0.6)
+    assert not stop.improved(0.55, best=0.6)
+    assert EarlyStopping("loss", mode="max").improved(2.0, best=1.0)
+    assert not EarlyStopping("val_accuracy", mode="min").improved(2.0, best=1.0)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -274,6 +292,16 @@ X, Y = blobs()
         (X, Y, {"early_stopping": EarlyStopping("val_loss")}, ValueError, "does not measure"),
         (X, Y, {"early_stopping": 3}, TypeError, "must be an EarlyStopping"),
         (X, Y, {"scheduler": object()}, TypeError, "step"),
+        (
+            X[:, :1],
+            Y,
+            {},
+            ValueError,
+            r"x of shape \(90, 1\).*Linear: expected input of shape "
+            r"\(N, 2\), got \(90, 1\)",
+        ),
+        (X, Y, {"drop_last": 1}, TypeError, "drop_last must be True or False"),
+        (X, Y, {"validation_data": (X[:, :1], Y)}, ValueError, r"x_val of shape \(90, 1\)"),
     ],
 )
 def test_bad_input_raises_before_any_update(x, y, kwargs, error, match):
@@ -325,3 +353,100 @@ def test_evaluate_matches_a_direct_computation():
     scores = evaluate(model, loss_fn, x, y, metrics=["accuracy"])
     assert scores["loss"] == pytest.approx(numnet.CrossEntropyLoss()(logits, y), rel=1e-14)
     assert scores["accuracy"] == np.mean(logits.argmax(axis=1) == y)
+
+
+# -- the optimiser must be the model's; errors leave the model as it was ------------------------
+def test_an_optimiser_of_another_model_is_refused_before_any_update():
+    x, y = blobs()
+    model, other = mlp(), mlp(seed=5)
+    before = params(model)
+    with pytest.raises(ValueError, match=r"updates 4 parameter\(s\) that are not the model's"):
+        fit(model, numnet.CrossEntropyLoss(), numnet.SGD(other.parameters(), lr=0.1), x, y,
+            epochs=1, verbose=False)  # fmt: skip
+    partly = numnet.SGD(model.parameters() + other.parameters()[:1], lr=0.1)
+    with pytest.raises(ValueError, match=r"1 parameter\(s\).*params\[4\], shape \(2, 8\)"):
+        fit(model, numnet.CrossEntropyLoss(), partly, x, y, epochs=1, verbose=False)
+    for p, q in zip(params(model), before, strict=True):
+        np.testing.assert_array_equal(p, q)
+    # a subset of the model's parameters (freezing the rest) is fine
+    first = numnet.SGD(model[0].parameters(), lr=0.1)
+    fit(model, numnet.CrossEntropyLoss(), first, x, y, epochs=1, verbose=False)
+    np.testing.assert_array_equal(params(model)[2], before[2])
+
+
+class FailingOptimizer(FrozenOptimizer):
+    """Fails at the given step (counted from 1), after the forward and backward of that step."""
+
+    def __init__(self, fail_at):
+        self.fail_at, self.steps = fail_at, 0
+
+    def step(self):
+        self.steps += 1
+        if self.steps == self.fail_at:
+            raise RuntimeError("planted failure")
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_the_mode_is_restored_and_running_statistics_undone_after_an_error(mode):
+    x, y = blobs()
+    model = mlp(batchnorm=True)
+    getattr(model, mode)()
+    opt = FailingOptimizer(fail_at=3)
+    statistics = []
+
+    class Spy(FailingOptimizer):
+        def step(self):
+            statistics.append(model[1].running_mean.copy())
+            super().step()
+
+    opt = Spy(fail_at=3)
+    with pytest.raises(RuntimeError, match="planted failure"):
+        fit(model, numnet.CrossEntropyLoss(), opt, x, y, epochs=1, batch_size=10, verbose=False)
+    assert model.training == (mode == "train")
+    # the failed third step's forward moved the statistics; they are back where step 2 left them
+    assert not np.array_equal(statistics[2], statistics[1])
+    np.testing.assert_array_equal(model[1].running_mean, statistics[1])
+
+
+def test_a_last_batch_of_one_row_is_refused_for_batchnorm_unless_dropped():
+    x, y = blobs()  # 90 rows
+    model = mlp(batchnorm=True)
+    before = params(model), model[1].running_mean.copy()
+    opt = numnet.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"last minibatch .* 1 sample \(90 samples, batch_size "
+                       r"89\), but BatchNorm1d \('1'\) needs at least 2.*drop_last=True"):  # fmt: skip
+        fit(model, numnet.CrossEntropyLoss(), opt, x, y, epochs=1, batch_size=89, verbose=False)
+    for p, q in zip(params(model), before[0], strict=True):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(model[1].running_mean, before[1])
+    history = fit(model, numnet.CrossEntropyLoss(), opt, x, y, epochs=1, batch_size=89,
+                  drop_last=True, verbose=False)  # fmt: skip
+    assert history.epochs == 1
+    fit(mlp(), numnet.CrossEntropyLoss(), FrozenOptimizer(), x, y, epochs=1, batch_size=89,
+        verbose=False)  # no BatchNorm: a batch of one row is fine  # fmt: skip
+
+
+def test_drop_last_skips_the_remainder_and_the_loss_averages_the_rows_used():
+    x, y = blobs()  # 90 rows, batches of 40: 40 + 40 (+ 10 dropped)
+    seen = []
+
+    class Recording(numnet.CrossEntropyLoss):
+        def forward(self, pred, target):
+            loss = super().forward(pred, target)
+            seen.append((len(target), loss))
+            return loss
+
+    history = fit(mlp(), Recording(), FrozenOptimizer(), x, y, epochs=1, batch_size=40,
+                  drop_last=True, rng=0, verbose=False)  # fmt: skip
+    assert [n for n, _ in seen] == [40, 40]
+    assert history["loss"][0] == pytest.approx((seen[0][1] + seen[1][1]) / 2, rel=1e-15)
+
+
+def test_integer_regression_targets_are_not_called_class_labels():
+    x = np.random.default_rng(0).normal(size=(10, 2))
+    y = np.arange(10).reshape(10, 1)
+    model = numnet.Linear(2, 1, rng=0)
+    with pytest.raises(TypeError, match=r"MSELoss takes float targets, but y has dtype int64; "
+                       r"convert with y.astype\(np.float64\)"):  # fmt: skip
+        fit(model, numnet.MSELoss(), numnet.SGD(model.parameters(), lr=0.1), x, y, epochs=1,
+            verbose=False)  # fmt: skip
