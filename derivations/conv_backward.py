@@ -1,34 +1,80 @@
 """Backpropagation through a convolution: report 000's Question 3 (stride 2, a generic
 activation g, corrected), and the general backward pass with stride and padding.
+
+The operators (``rot180``, ``dilate``, ``pad``, ``crop``, ``first``, ``correlate`` written
+⋆) are matrix functions of :mod:`derivations.functions`: printed by name, and written out
+entry by entry from their definitions when checked.
 """
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 import numnet
 from derivations import derivation
-from derivations.convolution import correlate, dilate, pad, rot180
 from derivations.core import Derivation
-from derivations.functions import relu, sigma
+from derivations.functions import (
+    correlate,
+    crop,
+    dilate,
+    explicit,
+    first,
+    grad,
+    inner,
+    leftover,
+    outsize,
+    pad,
+    relu,
+    relu_prime,
+    rot180,
+    same,
+    sigma,
+    tanh_prime,
+    total,
+)
 from derivations.matrices import symbol_matrix
+from derivations.printing import ordered
 from derivations.ties import tie_module
 
+EWISE = ElementwiseApplyFunction
+
 # ----------------------------------------------------------------------------------------
-# Report 000, Question 3: x (4×4) -> C = x ⋆ f (stride 2) -> Y = g(C) -> out = W·vec(Y)
+# Report 000, Question 3: x (4×4) -> C = x ⋆₂ f -> Y = g(C) -> out = Σ W_ij Y_ij
 #                         -> L = ½ (t − out)²
 # ----------------------------------------------------------------------------------------
 g = sp.Function("g")
-X = symbol_matrix("x", 4, 4)
-F = symbol_matrix("f", 2, 2)
-W = sp.Matrix([sp.symbols("W1:5", real=True)])  # a row, as in the report
+xm, fm, wm = sp.MatrixSymbol("x", 4, 4), sp.MatrixSymbol("f", 2, 2), sp.MatrixSymbol("W", 2, 2)
+cm, ym = sp.MatrixSymbol("C", 2, 2), sp.MatrixSymbol("Y", 2, 2)
+X, F, W = symbol_matrix("x", 4, 4), symbol_matrix("f", 2, 2), symbol_matrix("W", 2, 2)
 t = sp.Symbol("t", real=True)
-C_EXPR = list(correlate(X, F, stride=2))  # [C11, C12, C21, C22], linear in x and f
-C_SYM = list(symbol_matrix("C", 2, 2))
-Y_SYM = sp.Matrix(sp.symbols("Y1:5", real=True))
 OUT = sp.Symbol(r"\text{out}", real=True)
+LOSS = sp.Symbol("L", real=True)
 INPUTS = list(X) + list(F) + list(W) + [t]
+C_EXPR = list(correlate(X, F, 2).doit())  # [C11, C12, C21, C22], linear in x and f
+C_SYM = list(symbol_matrix("C", 2, 2))
 # Which pixel multiplies f_ab in window k: the partial derivative ∂C_k/∂f_ab.
 PIXEL = [[sp.diff(c, fab) for c in C_EXPR] for fab in F]
+
+
+class gprime(sp.Function):  # noqa: N801
+    """``g'(x)``: the derivative of the generic activation ``g``."""
+
+    def _eval_rewrite_as_numeric(self, x, **kwargs):
+        return g_prime(x)
+
+    def _latex(self, printer, exp=None):
+        return r"g'\left(%s\right)" % printer._print(self.args[0])
+
+
+class sigma_d(sp.Function):  # noqa: N801
+    """``σ'(x)``, which ``doit`` writes as ``σ(x)(1 − σ(x))``: the form ``sympy.diff`` gives."""
+
+    def doit(self, **hints):
+        s_ = sigma(self.args[0].doit(**hints))
+        return s_ * (1 - s_)
+
+    def _latex(self, printer, exp=None):
+        return r"\sigma'\left(%s\right)" % printer._print(self.args[0])
 
 
 def g_prime(arg, act=g):
@@ -43,27 +89,6 @@ def loss(act=g):
     return sp.Rational(1, 2) * (t - out) ** 2
 
 
-def show(expr, act=g):
-    """LaTeX of ``expr`` with the report's names: C_k for the window sums, g'(C_k), out."""
-    out_expr = sum(W[k] * act(C_SYM[k]) for k in range(4))
-    names = dict(zip(C_EXPR, C_SYM, strict=True))
-    e = expr.xreplace(names) if hasattr(expr, "xreplace") else expr
-    e = e.replace(
-        lambda a: (
-            isinstance(a, (sp.Subs, sp.Derivative)) and a.atoms(sp.core.function.AppliedUndef)
-        ),
-        lambda a: sp.Function("g'")(a.point[0] if isinstance(a, sp.Subs) else a.variables[0]),
-    )
-    e = e.subs(out_expr, OUT).subs(sum(W[k] * Y_SYM[k] for k in range(4)), OUT)
-    return sp.latex(e)
-
-
-def partials(variables, rows, cols):
-    """LaTeX of the matrix [∂L/∂v] for the display of a chain's first line."""
-    names = [sp.Symbol(r"\frac{\partial L}{\partial %s}" % sp.latex(v)) for v in variables]
-    return sp.latex(sp.Matrix(rows, cols, names))
-
-
 def df_claim(act_prime, act=g):
     """(out − t) · Σ_k W_k · act_prime(C_k) · (pixel under f_ab in window k); with
     ``act_prime = g`` it is the report's version."""
@@ -75,85 +100,66 @@ def df_claim(act_prime, act=g):
     return sp.Matrix(2, 2, rows)
 
 
+def forward(d, act, show=True):
+    """Define C = x ⋆₂ f, Y = act(C), out = Σ W_ij Y_ij and L = ½(t − out)² in ``d``."""
+    for symbol, value in ((xm, X), (fm, F), (wm, W)):
+        d.define(symbol, value, show=False)
+    d.define(cm, correlate(xm, fm, 2), show)
+    d.define(ym, EWISE(act, cm), show)
+    d.define(OUT, inner(wm, ym), show)
+    d.define(LOSS, sp.Rational(1, 2) * ordered(t, -OUT) ** 2, show)
+
+
+def df_formula(act_prime, out=OUT):
+    """``(out − t) · x ⋆ dilate₂(W ⊙ act'(C))``: the general filter gradient at stride 2."""
+    spread = dilate(sp.HadamardProduct(wm, EWISE(act_prime, cm)), 2)
+    return sp.MatMul(ordered(out, -t), correlate(xm, spread))
+
+
 @derivation
 def conv_stride2_hand_question():
     d = Derivation(
         "conv_stride2_hand_question",
-        "Report 000, Question 3: gradients of a stride-2 convolution, a generic activation g "
-        "and a dense output",
-        "x is 4×4, f is 2×2, stride 2, no padding, so C = x ⋆ f is 2×2; Y = g(C); "
-        "out = W·vec(Y) = W1 Y1 + … + W4 Y4; L = ½(t − out)². g is a SymPy function with no "
-        "formula, so every step holds for any activation. out abbreviates W1 g(C11) + … + "
-        "W4 g(C22).",
+        "Report 000, Question 3: a stride-2 convolution, an activation g and a dense output",
+        "x is 4×4, f is 2×2, stride 2 and no padding, so C is 2×2; W is the dense layer's "
+        "2×2 weight (the report's W1 … W4 in row-major order) and t the target. g is a SymPy "
+        "function with no formula, so every line holds for any differentiable activation. "
+        "The filter gradient is the general rule of the convolution backward pass below: "
+        "a correlation of x with the dilated ∂L/∂C.",
+        at="x 4×4, f 2×2, stride 2 (the question's sizes)",
     )
-    o = OUT
+    forward(d, g)
     d.chain(
-        (sp.Derivative(sp.Rational(1, 2) * (t - o) ** 2, o), "L = ½(t − out)²"),
-        (o - t, "chain rule: ½ · 2(t − out) · (−1)"),
-        lhs=r"d\text{out}",
+        grad(LOSS, ym),
+        (sp.MatMul(ordered(OUT, -t), wm), "∂L/∂out = out − t, and out changes with Y_ij by W_ij"),
     )
-    loss_y = sp.Rational(1, 2) * (t - (W * Y_SYM)[0]) ** 2
-    dout_y = (W * Y_SYM)[0] - t
+    d.chain(grad(LOSS, wm), (sp.MatMul(ordered(OUT, -t), ym), "out changes with W_ij by Y_ij"))
     d.chain(
+        grad(LOSS, cm),
         (
-            sp.Matrix([sp.Derivative(loss_y, y) for y in Y_SYM]),
-            "L = ½(t − W1 Y1 − … − W4 Y4)²",
-            partials(Y_SYM, 4, 1),
+            sp.MatMul(ordered(OUT, -t), sp.HadamardProduct(wm, EWISE(gprime, cm))),
+            "Y = g(C) entry by entry: times g′(C), the derivative",
         ),
-        (dout_y * W.T, "∂out/∂Y_k = W_k, so dY = dout · Wᵀ", show(dout_y * W.T)),
-        lhs=r"dY",
     )
+    df = sp.MatrixSymbol("df", 2, 2)
+    c_names = dict(zip(C_SYM, C_EXPR, strict=True))
+    for c, value in c_names.items():
+        d.define(c, value, show=False)
+    d.define(df, df_claim(gprime).xreplace(dict(zip(C_EXPR, C_SYM, strict=True))), show=False)
     d.chain(
-        (
-            sp.Matrix([[sp.Derivative(loss_y, w) for w in W]]),
-            "the same L, as a function of W",
-            partials(W, 1, 4),
-        ),
-        (dout_y * Y_SYM.T, "∂out/∂W_k = Y_k, so dW = dout · Yᵀ", show(dout_y * Y_SYM.T)),
-        lhs=r"dW",
+        grad(LOSS, fm),
+        (df_formula(gprime), "C = x ⋆₂ f: window (i, j) of x meets f"),
+        (df, "the four entries, written out below"),
     )
-    loss_c = sp.Rational(1, 2) * (t - sum(W[k] * g(C_SYM[k]) for k in range(4))) ** 2
-    dout_c = sum(W[k] * g(C_SYM[k]) for k in range(4)) - t
-    dc = sp.Matrix([dout_c * W[k] * sp.diff(g(C_SYM[k]), C_SYM[k]) for k in range(4)])
-    d.chain(
-        (
-            sp.Matrix([sp.Derivative(loss_c, c) for c in C_SYM]),
-            "L = ½(t − W1 g(C11) − … − W4 g(C22))²",
-            partials(C_SYM, 4, 1),
-        ),
-        (dc, "dC = dY ⊙ g'(C): the derivative g', not g", show(dc)),
-        lhs=r"dC",
+    report, right = (
+        correlate(xm, dilate(sp.HadamardProduct(wm, EWISE(h, cm)), 2)) for h in (g, gprime)
     )
-    full = loss()
-    correct = df_claim(g_prime)
-    d.chain(
-        (
-            sp.Matrix(2, 2, [sp.Derivative(full, fab) for fab in F]),
-            "L as a function of x, f, W and t",
-            partials(F, 2, 2),
-        ),
-        (
-            correct,
-            "chain rule through the four C_k; ∂C_k/∂f_ab is the pixel under f_ab",
-            show(correct),
-        ),
-        lhs=r"df",
-    )
-    report = df_claim(g)  # the report's sums, with g(C_k) where g'(C_k) belongs
-    point = dict(zip(INPUTS, [sp.Rational(k % 7 - 3, 4) for k in range(len(INPUTS))], strict=True))
-    gap = (report - correct)[0, 0].subs(g, sp.Lambda(sp.Symbol("u"), sp.tanh(sp.Symbol("u"))))
-    gap_value = gap.doit().subs(point).evalf(30)
     d.fact(
-        abs(gap_value) > 1e-3,
-        f"the report's df_11 (g in place of g') is wrong: with g = tanh, at the point "
-        f"x_ij, f_ij, W_k, t = (k mod 7 − 3)/4 in order, it is off by {float(gap_value):.4f}",
-        tex=r"df_{11}^{\text{report}} - df_{11} \ne 0 \quad (g = \tanh)",
-    )
-    with_exp = (report - correct).subs(g, sp.Lambda(sp.Symbol("u"), sp.exp(sp.Symbol("u"))))
-    d.fact(
-        sp.expand(with_exp.doit()) == sp.zeros(2, 2),
-        "the two agree only for an activation that is its own derivative, such as g = exp",
-        tex=r"df^{\text{report}} = df \quad (g = \exp)",
+        sp.Ne(report, right, evaluate=False),
+        (
+            "a common mistake {cite}`report000`: its dC uses g′, but its df lines write g "
+            "(times the same out − t); they agree only where g = g′, e.g. g = exp"
+        ),
     )
     return d
 
@@ -161,20 +167,24 @@ def conv_stride2_hand_question():
 def numnet_pipeline(make_activation):
     """``(grad_f, loss)`` callables for a tie: numnet's Conv2d → activation → Flatten → Linear."""
 
-    def run(values):
+    def run(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
         x, f, w, target = values[:16], values[16:20], values[20:24], values[24]
-        conv = numnet.Conv2d(1, 1, 2, stride=2, bias=False)
+        conv = numnet.Conv2d(1, 1, 2, stride=2, bias=False).astype(dtype)
         conv.weight.data = f.reshape(1, 1, 2, 2).copy()
-        dense = numnet.Linear(4, 1, bias=False)
+        dense = numnet.Linear(4, 1, bias=False).astype(dtype)
         dense.weight.data = w.reshape(4, 1).copy()
         model = numnet.Sequential(conv, make_activation(), numnet.Flatten(), dense)
         out = model(x.reshape(1, 1, 4, 4))
         mse = numnet.MSELoss()  # mean of (out − t)² over one element: L = ½ · MSE
-        value = 0.5 * mse(out, np.array([[target]]))
+        value = 0.5 * mse(out, np.array([[target]], dtype=dtype))
         model.backward(0.5 * mse.backward())
         return conv.weight.grad.ravel(), value
 
-    return (lambda v: run(v)[0]), (lambda v: run(v)[1])
+    def gradient(values, dtype=np.float64):
+        return run(values, dtype)[0]
+
+    return gradient, (lambda v: float(run(v)[1]))
 
 
 @derivation
@@ -182,38 +192,27 @@ def conv_stride2_activations():
     d = Derivation(
         "conv_stride2_activations",
         "Report 000, Question 3 with g = σ, tanh and ReLU, checked against numnet",
-        "The filter gradient of conv_stride2_hand_question with g' written out for each "
-        "activation. numnet computes it with Conv2d(1, 1, 2, stride=2) → activation → "
-        "Flatten → Linear(4, 1) → ½·MSELoss, all backward passes written by hand.",
+        "The filter gradient of the question with g′ written out for each activation. "
+        "numnet computes it with Conv2d(1, 1, 2, stride=2) → activation → Flatten → "
+        "Linear(4, 1) → ½·MSELoss, all backward passes written by hand.",
+        at="x 4×4, f 2×2, stride 2 (the question's sizes)",
     )
+    for symbol, value in ((xm, X), (fm, F), (wm, W), (cm, correlate(xm, fm, 2))):
+        d.define(symbol, value, show=False)
     cases = [
-        (sigma, lambda c: sigma(c) * (1 - sigma(c)), numnet.Sigmoid, r"\sigma", "σ' = σ(1 − σ)"),
-        (sp.tanh, lambda c: 1 - sp.tanh(c) ** 2, numnet.Tanh, r"\tanh", "tanh' = 1 − tanh²"),
-        (
-            relu,
-            lambda c: sp.Piecewise((0, c <= 0), (1, True)),
-            numnet.ReLU,
-            "ReLU",
-            "ReLU' = 1 for C > 0, else 0",
-        ),
+        (sigma, sigma_d, numnet.Sigmoid, "σ′ = σ(1 − σ)"),
+        (sp.tanh, tanh_prime, numnet.Tanh, "tanh′ = 1 − tanh²"),
+        (relu, relu_prime, numnet.ReLU, "ReLU′ = 1 where C > 0, else 0"),
     ]
-    for act, act_prime, module, name, why in cases:
-        full = loss(act)
-        claim = df_claim(act_prime, act)
-        claim = d.chain(
-            (
-                sp.Matrix(2, 2, [sp.Derivative(full, fab) for fab in F]),
-                "L with this activation in place of g",
-                partials(F, 2, 2),
-            ),
-            (claim, f"the corrected df with {why}", show(claim, act)),
-            lhs=rf"df\big|_{{g = {name}}}",
-        )
-        grad, value = numnet_pipeline(module)
+    for act, act_prime, module, why in cases:
+        name = sp.MatrixSymbol(r"\frac{\partial L_{%s}}{\partial f}" % module.__name__, 2, 2)
+        d.define(name, sp.ImmutableMatrix(2, 2, [sp.diff(loss(act), v) for v in F]), show=False)
+        claim = d.chain(name, (df_formula(act_prime, _out(act)), why))
+        grad_f, value = numnet_pipeline(module)
         d.tie(
-            claim,
+            d.unfold(claim),
             INPUTS,
-            grad,
+            grad_f,
             f"{module.__name__}: Conv2d.backward (weight.grad)",
             loss=value,
             wrt=list(F),
@@ -221,214 +220,243 @@ def conv_stride2_activations():
     return d
 
 
+def _out(act):
+    return inner(wm, EWISE(act, cm))
+
+
 # ----------------------------------------------------------------------------------------
 # The general backward pass, with stride and padding
 # ----------------------------------------------------------------------------------------
+n, k, s = (sp.Symbol(v, integer=True, positive=True) for v in "nks")
+p = sp.Symbol("p", integer=True, nonnegative=True)
+b = sp.Symbol("b", real=True)
+#: The grid of sizes (n, p, k, s) at which the general formulas are checked exactly.
+GRID = {n: (5, 6), p: (0, 1), k: (2, 3), s: (2, 3)}
+
+
+def general_layer(x, w, delta, padding, stride):
+    """``L = Σ δ_ij y_ij`` for ``y = pad_p(x) ⋆_s W + b𝟙``: ``(loss, y)``."""
+    y = correlate(pad(x, padding), w, stride) + b * sp.OneMatrix(*delta.shape)
+    return inner(delta, y), y
+
+
+def per_axis(f, *values):
+    """``f`` of the values, axis by axis when some value is a (height, width) pair."""
+    if not any(isinstance(v, sp.Tuple) for v in values):
+        return f(*values)
+    pairs = [v if isinstance(v, sp.Tuple) else (v, v) for v in values]
+    return sp.Tuple(*(f(*axis) for axis in zip(*pairs, strict=True)))
+
+
+def input_gradient(delta, w, padding, stride, kernel, rest):
+    """``crop_p(pad_{k−1, k−1+r}(dilate_s δ) ⋆ rot180 W)``."""
+    before = per_axis(lambda k_: k_ - 1, kernel)
+    after = per_axis(lambda k_, r_: k_ - 1 + r_, kernel, rest)
+    return crop(correlate(pad(dilate(delta, stride), before, after), rot180(w)), padding)
+
+
+def kernel_gradient(x, delta, padding, stride, kernel, o):
+    """``first_{(o−1)s+k}(pad_p x) ⋆ dilate_s δ``."""
+    reach = per_axis(lambda o_, s_, k_: (o_ - 1) * s_ + k_, o, stride, kernel)
+    return correlate(first(pad(x, padding), reach), dilate(delta, stride))
+
+
+def plain(inputs, claims):
+    """Inputs renamed ``v0, v1, …`` (names lambdify takes as they are), and the claims with them.
+
+    ``claims`` maps a key to ``(claim, wrt)`` as :func:`derivations.ties.tie_module` takes it.
+    """
+    names = {v: sp.Symbol(f"v{i}", real=True) for i, v in enumerate(inputs)}
+    renamed = {
+        key: (sp.ImmutableMatrix(claim).xreplace(names), [names[v] for v in wrt])
+        for key, (claim, wrt) in claims.items()
+    }
+    return list(names.values()), renamed
+
+
+class partial(sp.Expr):  # noqa: N801
+    """``∂L/∂b`` for a scalar ``b``: the derivative of ``loss`` (named ``name``) by ``var``."""
+
+    is_commutative = True
+
+    def __new__(cls, loss, var, name):
+        return sp.Basic.__new__(cls, loss, var, name)
+
+    def doit(self, **hints):
+        value = self.args[0].doit()
+        return self if value.has(sp.MatrixSymbol) else sp.diff(value, self.args[1])
+
+    def _latex(self, printer, exp=None):
+        return r"\frac{\partial %s}{\partial %s}" % (
+            printer._print(self.args[2]),
+            printer._print(self.args[1]),
+        )
 
 
 @derivation
 def conv_backward_general():
-    h = w = 5
-    k, stride, padding = 3, 2, 1
-    ho = (h + 2 * padding - k) // stride + 1
+    o, r = outsize(n + 2 * p, k, s), leftover(n + 2 * p, k, s)
+    x, w = sp.MatrixSymbol("x", n, n), sp.MatrixSymbol("W", k, k)
+    delta = sp.MatrixSymbol(r"\delta", o, o)
+    L = sp.Symbol("L", real=True)
+    y_sym = sp.MatrixSymbol("y", o, o)
     d = Derivation(
         "conv_backward_general",
-        "Convolution backward: dx is a full correlation with the rotated kernel, dw a "
-        "correlation of the input with the upstream gradient, db a sum",
-        f"A {h}×{w} input x, a {k}×{k} kernel K and bias b, stride {stride}, padding "
-        f"{padding}, so the output y is {ho}×{ho}. δ is the upstream gradient dL/dy, so "
-        "L = Σ δ_ij y_ij + (terms without x, K, b). With stride s, the gradient first gets "
-        "s − 1 zeros between its entries (dilate_s δ): that puts each δ_ij back at the "
-        "position of its window.",
-    )
-    x, kern = symbol_matrix("x", h, w), symbol_matrix("K", k, k)
-    b = sp.Symbol("b", real=True)
-    delta = symbol_matrix(r"\delta", ho, ho)
-    y = correlate(pad(x, padding), kern, stride) + b * sp.ones(ho, ho)
-    L = sum(delta[i, j] * y[i, j] for i in range(ho) for j in range(ho))
-    spread = dilate(delta, stride)  # (s(Ho − 1) + 1) square
-    # Full correlation: pad by k − 1, correlate with the rotated kernel; then drop the padding
-    # (and any rows of the padded input that no window reached).
-    full = correlate(pad(spread, k - 1), rot180(kern))
-    dx = full[padding : padding + h, padding : padding + w]
-    if dx.shape != (h, w):  # the last rows/cols of the padded input were in no window
-        dx = dx.row_join(sp.zeros(dx.rows, w - dx.cols)).col_join(sp.zeros(h - dx.rows, w))
-    claim_dx = d.chain(
+        "Convolution backward: dilate, pad, rotate, correlate",
         (
-            sp.Matrix(h, w, lambda i, j: sp.Derivative(L, x[i, j])),
-            "L = Σ δ_ij y_ij, differentiated entry by entry",
-            r"\left[\frac{\partial}{\partial x_{ij}} \sum_{i'j'} \delta_{i'j'}\, y_{i'j'}\right]",
+            "An n × n input x, a k × k kernel W and a bias b, padding p and stride s give "
+            "y, of size o × o with ",
+            sp.Eq(o, sp.floor((n + 2 * p - k) / s) + 1, evaluate=False),
+            ". δ = ∂L/∂y is the upstream gradient, so L changes with x, W and b as "
+            "Σ δ_ij y_ij does. dilate_s puts s − 1 zeros between neighbouring entries; "
+            "pad_{a,b} puts a rows and columns of zeros before and b after (pad_p = pad_{p,p}); "
+            "crop_p removes p on every side; first_m keeps the first m rows and columns; "
+            "rot180 turns a matrix by a half turn. The windows reach only the first "
+            "(o − 1)s + k rows of the padded input: the last ",
+            sp.Eq(r, n + 2 * p - k - (o - 1) * s, evaluate=False),
+            " rows and columns are never used (r > 0 when s does not divide n + 2p − k).",
+        ),
+        at="each (n, p, k, s) of the grid; the worked instance at n = 3, p = 1, k = 2, s = 2",
+    )
+    loss_expr, y = general_layer(x, w, delta, p, s)
+    d.define(y_sym, y)
+    d.define(L, inner(delta, y_sym))
+    claims = [
+        (
+            grad(loss_expr, x, L),
+            input_gradient(delta, w, p, s, k, r),
+            "pad the dilated δ to the full padded size, correlate with the turned kernel, crop p",
         ),
         (
-            dx,
-            "each x_ij collects δ times the kernel entry that met it, over every window",
-            r"\operatorname{crop}_{p}\Big(\operatorname{pad}_{k-1}(\operatorname{dilate}_s \delta)"
-            r" \star \operatorname{rot}_{180} K\Big)",
+            grad(loss_expr, w, L),
+            kernel_gradient(x, delta, p, s, k, o),
+            "only the rows and columns the windows reach meet W",
         ),
-        lhs=r"\frac{\partial L}{\partial x}",
+        (partial(loss_expr, b, L), total(delta), "b is added to every output"),
+    ]
+    for lhs, rhs, why in claims:
+        d.enumerate(same(lhs, rhs), GRID, why)
+    # The worked instance: dilate, pad and rotate as steps (n = 3, p = 1, k = 2, s = 2: r = 1).
+    x3, w2, d2 = (
+        sp.MatrixSymbol(name, 2 + (name == "x"), 2 + (name == "x"))
+        for name in ("x", "W", r"\delta")
     )
+    loss3, _ = general_layer(x3, w2, d2, 1, 2)
+    spread, turned = explicit(dilate(d2, 2)), explicit(rot180(w2))
+    padded = explicit(pad(spread, 1, 2))
     d.chain(
-        (
-            sp.Derivative(L, x[1, 1]),
-            "one entry, written out",
-            r"\frac{\partial}{\partial x_{22}} \sum_{ij} \delta_{ij}\, y_{ij}",
-        ),
-        (dx[1, 1], "x_22 lies in four windows, under a different kernel entry in each"),
-        lhs=r"\frac{\partial L}{\partial x_{22}}",
+        grad(loss3, x3, L),
+        (input_gradient(d2, w2, 1, 2, 2, 1), "at n = 3, p = 1, k = 2, s = 2, where r = 1"),
+        (crop(correlate(pad(spread, 1, 2), turned), 1), "dilate δ by 2; turn W by 180°"),
+        (crop(correlate(padded, turned), 1), "pad by k − 1 = 1 before, k − 1 + r = 2 after"),
+        (explicit(input_gradient(d2, w2, 1, 2, 2, 1)), "correlate, then crop p = 1"),
     )
-    dw = correlate(pad(x, padding), spread)[:k, :k]
-    claim_dw = d.chain(
-        (
-            sp.Matrix(k, k, lambda a, c: sp.Derivative(L, kern[a, c])),
-            "L = Σ δ_ij y_ij, differentiated entry by entry",
-            r"\left[\frac{\partial}{\partial K_{ab}} \sum_{ij} \delta_{ij}\, y_{ij}\right]",
-        ),
-        (
-            dw,
-            "K_ab meets xpad[i·s + a, j·s + b] in window (i, j)",
-            r"\operatorname{pad}_p(x) \star \operatorname{dilate}_s \delta",
-        ),
-        lhs=r"\frac{\partial L}{\partial K}",
-    )
-    d.chain(
-        (
-            sp.Derivative(L, kern[0, 0]),
-            "one entry, written out",
-            r"\frac{\partial}{\partial K_{11}} \sum_{ij} \delta_{ij}\, y_{ij}",
-        ),
-        (dw[0, 0], "the top-left kernel entry meets the top-left pixel of every window"),
-        lhs=r"\frac{\partial L}{\partial K_{11}}",
-    )
-    claim_db = d.chain(
-        (
-            sp.Derivative(L, b),
-            "L = Σ δ_ij y_ij",
-            r"\frac{\partial}{\partial b} \sum_{ij} \delta_{ij}\, y_{ij}",
-        ),
-        (sum(delta), "b is added to every output", r"\sum_{i,j} \delta_{ij}"),
-        lhs=r"\frac{\partial L}{\partial b}",
-    )
-    inputs = list(x) + list(kern) + [b] + list(delta)
-    n_x, n_k = h * w, k * k
+    # numnet at (n, p, k, s) = (6, 1, 3, 2), where s does not divide n + 2p − k = 5.
+    case = {n: 6, p: 1, k: 3, s: 2}
+    sizes = {"x": 6, "W": 3, r"\delta": 3}
+    syms = {name: symbol_matrix(name, m, m) for name, m in sizes.items()}
+    inputs = list(syms["x"]) + list(syms["W"]) + [b] + list(syms[r"\delta"])
 
-    def build(values):
-        layer = numnet.Conv2d(1, 1, k, stride=stride, padding=padding)
-        layer.weight.data = values[n_x : n_x + n_k].reshape(1, 1, k, k).copy()
-        layer.bias.data = values[n_x + n_k : n_x + n_k + 1].copy()
-        x_num = values[:n_x].reshape(1, 1, h, w)
-        return layer, x_num, values[n_x + n_k + 1 :].reshape(1, 1, *delta.shape)
+    def build(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
+        layer = numnet.Conv2d(1, 1, 3, stride=2, padding=1).astype(dtype)
+        layer.weight.data = values[36:45].reshape(1, 1, 3, 3).copy()
+        layer.bias.data = values[45:46].copy()
+        return layer, values[:36].reshape(1, 1, 6, 6), values[46:].reshape(1, 1, 3, 3)
 
-    claims = {"input": (claim_dx, x), "weight": (claim_dw, kern), "bias": (claim_db, [b])}
-    tie_module(d, inputs, build, "Conv2d", claims)
+    at_case = [d.unfold(rhs.subs(case)) for _, rhs, _ in claims]
+    inputs, ties = plain(
+        inputs,
+        {
+            "input": (at_case[0], syms["x"]),
+            "weight": (at_case[1], syms["W"]),
+            "bias": (sp.Matrix([at_case[2]]), [b]),
+        },
+    )
+    tie_module(d, inputs, build, "Conv2d(1, 1, 3, stride=2, padding=1) on 6×6", ties)
     return d
 
 
 @derivation
 def conv_backward_channels():
-    n_samples, c_in, c_out, h, k = 2, 2, 2, 3, 2
-    ho = h - k + 1
+    samples, c_in, c_out, (h, wd), (kh, kw) = 2, 2, 2, (4, 3), (3, 2)
+    stride, padding = sp.Tuple(2, 1), sp.Tuple(1, 0)
+    o = (outsize(h + 2, kh, 2), outsize(wd, kw, 1))  # (2, 2)
+    r = sp.Tuple(leftover(h + 2, kh, 2), leftover(wd, kw, 1))  # (1, 0)
+    kernel = sp.Tuple(kh, kw)
     d = Derivation(
         "conv_backward_channels",
-        "Convolution backward with channels and a batch: sums over output channels and samples",
-        f"A batch of {n_samples} inputs with {c_in} channels of {h}×{h}, {c_out} filters of "
-        f"{c_in}×{k}×{k} and a bias each, stride 1, no padding. y^(n,o) = Σ_c x^(n,c) ⋆ "
-        "K^(o,c) + b_o, and L = Σ δ^(n,o) · y^(n,o) summed over every entry. Each input "
-        "channel feeds every output channel, and every sample uses the same filters.",
+        "Convolution backward with channels and a batch: sums over channels and samples",
+        "A batch of 2 inputs x⁽ⁿᶜ⁾ with 2 channels of 4×3, 2 filters of 2 × 3×2 (entries "
+        "W⁽ᵒᶜ⁾) and a bias each, stride (2, 1) and padding (1, 0) (height, width): "
+        "y⁽ⁿᵒ⁾ = Σ_c pad(x⁽ⁿᶜ⁾) ⋆ W⁽ᵒᶜ⁾ + b_o, and L = Σ δ⁽ⁿᵒ⁾ ⊙ y⁽ⁿᵒ⁾ summed over every "
+        "entry. Each input channel feeds every output channel, and every sample uses the same "
+        "filters: the single-channel formulas, summed.",
+        at="N = 2, 2 input and 2 output channels, input 4×3, kernel 3×2, stride (2, 1), "
+        "padding (1, 0)",
     )
-    x = [
-        [symbol_matrix(f"x^{{({n + 1}{c + 1})}}", h, h) for c in range(c_in)]
-        for n in range(n_samples)
-    ]
-    kern = [
-        [symbol_matrix(f"K^{{({o + 1}{c + 1})}}", k, k) for c in range(c_in)] for o in range(c_out)
-    ]
-    delta = [
-        [symbol_matrix(f"\\delta^{{({n + 1}{o + 1})}}", ho, ho) for o in range(c_out)]
-        for n in range(n_samples)
-    ]
-    b = sp.symbols(f"b1:{c_out + 1}", real=True)
-    L = 0
-    for n in range(n_samples):
-        for o in range(c_out):
-            y = sum((correlate(x[n][c], kern[o][c]) for c in range(c_in)), b[o] * sp.ones(ho, ho))
-            L += sum(delta[n][o][i, j] * y[i, j] for i in range(ho) for j in range(ho))
 
-    def stack(blocks):
-        return sp.Matrix.vstack(*blocks)
+    def block(name, i, j, rows, cols):
+        return sp.MatrixSymbol(r"%s^{(%d%d)}" % (name, i, j), rows, cols)
 
-    claim_dx = d.chain(
-        (
-            stack(
-                x[n][c].applyfunc(lambda v: sp.Derivative(L, v))
-                for n in range(n_samples)
-                for c in range(c_in)
-            ),
-            "one block per sample n and input channel c",
-            r"\left[\frac{\partial L}{\partial x^{(n,c)}}\right]_{n,c}",
+    xs = [[block("x", a, c, h, wd) for c in (1, 2)] for a in (1, 2)]
+    ws = [[block("W", a, c, kh, kw) for c in (1, 2)] for a in (1, 2)]
+    ds = [[block(r"\delta", a, c, *o) for c in (1, 2)] for a in (1, 2)]
+    bs = sp.symbols("b_1:3", real=True)
+    L = sp.Symbol("L", real=True)
+    loss_expr = sp.Add(
+        *(
+            inner(ds[a][q], correlate(pad(xs[a][c], padding), ws[q][c], stride))
+            for a in range(samples)
+            for q in range(c_out)
+            for c in range(c_in)
         ),
-        (
-            stack(
-                sum(
-                    (correlate(pad(delta[n][o], k - 1), rot180(kern[o][c])) for o in range(c_out)),
-                    sp.zeros(h, h),
-                )
-                for n in range(n_samples)
-                for c in range(c_in)
-            ),
-            "each output channel o sends its gradient back through its own filter K^(o,c)",
-            r"\left[\sum_o \operatorname{pad}_{k-1}\big(\delta^{(n,o)}\big) \star "
-            r"\operatorname{rot}_{180} K^{(o,c)}\right]_{n,c}",
-        ),
-        lhs=r"\frac{\partial L}{\partial x}",
+        *(bs[q] * total(ds[a][q]) for a in range(samples) for q in range(c_out)),
     )
-    claim_dk = d.chain(
-        (
-            stack(
-                kern[o][c].applyfunc(lambda v: sp.Derivative(L, v))
-                for o in range(c_out)
-                for c in range(c_in)
-            ),
-            "one block per filter o and input channel c",
-            r"\left[\frac{\partial L}{\partial K^{(o,c)}}\right]_{o,c}",
-        ),
-        (
-            stack(
-                sum((correlate(x[n][c], delta[n][o]) for n in range(n_samples)), sp.zeros(k, k))
-                for o in range(c_out)
-                for c in range(c_in)
-            ),
-            "the same filter is used by every sample: their correlations add up",
-            r"\left[\sum_n x^{(n,c)} \star \delta^{(n,o)}\right]_{o,c}",
-        ),
-        lhs=r"\frac{\partial L}{\partial K}",
-    )
-    claim_db = d.chain(
-        (
-            sp.Matrix([sp.Derivative(L, bo) for bo in b]),
-            "one entry per filter",
-            r"\left[\frac{\partial L}{\partial b_o}\right]_o",
-        ),
-        (
-            sp.Matrix([sum(sum(delta[n][o]) for n in range(n_samples)) for o in range(c_out)]),
-            "b_o is added to every output of channel o, in every sample",
-            r"\left[\sum_{n,i,j} \delta^{(n,o)}_{ij}\right]_o",
-        ),
-        lhs=r"\frac{\partial L}{\partial b}",
-    )
-    x_syms = [v for n in range(n_samples) for c in range(c_in) for v in x[n][c]]
-    k_syms = [v for o in range(c_out) for c in range(c_in) for v in kern[o][c]]
-    d_syms = [v for n in range(n_samples) for o in range(c_out) for v in delta[n][o]]
-    inputs = x_syms + k_syms + list(b) + d_syms
-    n_x, n_k, n_b = len(x_syms), len(k_syms), len(b)
 
-    def build(values):
-        layer = numnet.Conv2d(c_in, c_out, k)
-        layer.weight.data = values[n_x : n_x + n_k].reshape(c_out, c_in, k, k).copy()
-        layer.bias.data = values[n_x + n_k : n_x + n_k + n_b].copy()
-        x_num = values[:n_x].reshape(n_samples, c_in, h, h)
-        dy = values[n_x + n_k + n_b :].reshape(n_samples, c_out, h - k + 1, h - k + 1)
-        return layer, x_num, dy
+    def dx(a, c):
+        return sp.MatAdd(
+            *(input_gradient(ds[a][q], ws[q][c], padding, stride, kernel, r) for q in range(c_out))
+        )
 
-    claims = {"input": (claim_dx, x_syms), "weight": (claim_dk, k_syms), "bias": (claim_db, b)}
-    tie_module(d, inputs, build, "Conv2d", claims)
+    def dw(q, c):
+        first_m = sp.Tuple(
+            *((o_ - 1) * s_ + k_ for o_, s_, k_ in zip(o, stride, kernel, strict=True))
+        )
+        return sp.MatAdd(
+            *(
+                correlate(first(pad(xs[a][c], padding), first_m), dilate(ds[a][q], stride))
+                for a in range(samples)
+            )
+        )
+
+    def db(q):
+        return sp.Add(*(total(ds[a][q]) for a in range(samples)))
+
+    d.chain(grad(loss_expr, xs[0][0], L), (dx(0, 0), "input channel 1 feeds both filters"))
+    d.chain(grad(loss_expr, ws[0][0], L), (dw(0, 0), "both samples use the same filter"))
+    d.chain(partial(loss_expr, bs[0], L), (db(0), "b₁ is added to every output of channel 1"))
+
+    def syms(m):
+        return list(explicit(m))
+
+    x_syms = [v for a in range(samples) for c in range(c_in) for v in syms(xs[a][c])]
+    w_syms = [v for q in range(c_out) for c in range(c_in) for v in syms(ws[q][c])]
+    d_syms = [v for a in range(samples) for q in range(c_out) for v in syms(ds[a][q])]
+    inputs = x_syms + w_syms + list(bs) + d_syms
+    n_x, n_w = len(x_syms), len(w_syms)
+    claim_dx = sp.Matrix.vstack(*(explicit(dx(a, c)) for a in range(samples) for c in range(c_in)))
+    claim_dw = sp.Matrix.vstack(*(explicit(dw(q, c)) for q in range(c_out) for c in range(c_in)))
+    claim_db = sp.Matrix([db(q).doit() for q in range(c_out)])
+
+    def build(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
+        layer = numnet.Conv2d(c_in, c_out, (kh, kw), stride=(2, 1), padding=(1, 0)).astype(dtype)
+        layer.weight.data = values[n_x : n_x + n_w].reshape(c_out, c_in, kh, kw).copy()
+        layer.bias.data = values[n_x + n_w : n_x + n_w + 2].copy()
+        dy = values[n_x + n_w + 2 :].reshape(samples, c_out, 2, 2)
+        return layer, values[:n_x].reshape(samples, c_in, h, wd), dy
+
+    claims = {"input": (claim_dx, x_syms), "weight": (claim_dw, w_syms), "bias": (claim_db, bs)}
+    tie_module(d, *plain(inputs, claims)[:1], build, "Conv2d", plain(inputs, claims)[1])
     return d

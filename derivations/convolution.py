@@ -13,8 +13,11 @@ import sympy as sp
 
 import numnet
 from derivations import derivation
+from derivations import functions as ops
 from derivations.core import Derivation
+from derivations.functions import explicit
 from derivations.matrices import symbol_matrix
+from derivations.printing import ordered, product
 from numnet.conv import im2col
 
 # ----------------------------------------------------------------------------------------
@@ -23,64 +26,23 @@ from numnet.conv import im2col
 
 
 def pad(x, p):
-    """``x`` with ``p`` rows/columns of zeros on every side."""
-    out = sp.zeros(x.rows + 2 * p, x.cols + 2 * p)
-    out[p : p + x.rows, p : p + x.cols] = x
-    return out
+    """``x`` with ``p`` rows/columns of zeros on every side (an explicit matrix)."""
+    return sp.Matrix(explicit(ops.pad(sp.ImmutableMatrix(x), p)))
 
 
 def correlate(x, k, stride=1):
-    """Valid cross-correlation: ``out[i, j] = Σ_{a,b} k[a, b] · x[i·s + a, j·s + b]``."""
-    ho, wo = (x.rows - k.rows) // stride + 1, (x.cols - k.cols) // stride + 1
-    return sp.Matrix(
-        ho,
-        wo,
-        lambda i, j: sum(
-            k[a, b] * x[i * stride + a, j * stride + b]
-            for a in range(k.rows)
-            for b in range(k.cols)
-        ),
-    )
-
-
-def convolve(x, k):
-    """Valid convolution in the mathematical sense: the kernel index runs against the image's.
-
-    ``out[i, j] = Σ_{u,v} k[u, v] · x[i + kh − 1 − u, j + kw − 1 − v]``.
-    """
-    kh, kw = k.shape
-    return sp.Matrix(
-        x.rows - kh + 1,
-        x.cols - kw + 1,
-        lambda i, j: sum(
-            k[u, v] * x[i + kh - 1 - u, j + kw - 1 - v] for u in range(kh) for v in range(kw)
-        ),
-    )
+    """Valid cross-correlation ``x ⋆_s k`` of explicit matrices."""
+    return sp.Matrix(explicit(ops.correlate(sp.ImmutableMatrix(x), sp.ImmutableMatrix(k), stride)))
 
 
 def rot180(k):
     """``k`` turned by 180°: both axes reversed."""
-    return sp.Matrix(k.rows, k.cols, lambda a, b: k[k.rows - 1 - a, k.cols - 1 - b])
-
-
-def dilate(m, s):
-    """``m`` with ``s − 1`` zeros inserted between neighbouring entries (stride ``s`` undone)."""
-    out = sp.zeros(s * (m.rows - 1) + 1, s * (m.cols - 1) + 1)
-    for i in range(m.rows):
-        for j in range(m.cols):
-            out[s * i, s * j] = m[i, j]
-    return out
+    return sp.Matrix(explicit(ops.rot180(sp.ImmutableMatrix(k))))
 
 
 def patches(x, kh, kw, stride=1):
-    """The im2col matrix of one channel: column ``(i, j)`` is the window at ``(i·s, j·s)``,
-    read row by row (shape ``(kh·kw, Ho·Wo)``)."""
-    ho, wo = (x.rows - kh) // stride + 1, (x.cols - kw) // stride + 1
-    return sp.Matrix(
-        kh * kw,
-        ho * wo,
-        lambda r, q: x[(q // wo) * stride + r // kw, (q % wo) * stride + r % kw],
-    )
+    """The im2col matrix of one channel (shape ``(kh·kw, Ho·Wo)``)."""
+    return sp.Matrix(explicit(ops.im2col(sp.ImmutableMatrix(x), (kh, kw), stride)))
 
 
 def tex_matrix(m):
@@ -171,69 +133,74 @@ def hand_question_system():
 # ----------------------------------------------------------------------------------------
 # Derivations
 # ----------------------------------------------------------------------------------------
-n, p, f, s = (sp.Symbol(v, integer=True, nonnegative=True) for v in "npfs")
+n, k, s, dil = (sp.Symbol(v, integer=True, positive=True) for v in ("n", "k", "s", "d"))
+p = sp.Symbol("p", integer=True, nonnegative=True)
+m, o = sp.Symbol("m", integer=True), sp.Symbol("o", integer=True)
 
 
 @derivation
 def conv_output_size():
     d = Derivation(
         "conv_output_size",
-        "Output size of a convolution: ⌊(n + 2p − f)/s⌋ + 1",
-        "A window of size f slides over the padded length n + 2p in steps of s. Its start "
-        "positions are 0, s, 2s, …, and the last one must leave room for the window: "
-        "k·s + f ≤ n + 2p, so k runs from 0 to ⌊(n + 2p − f)/s⌋. Below: the formula checked "
-        "against a direct count of the start positions, and the reports' example.",
+        ("Output size of a convolution: ", sp.Eq(o, ordered(sp.floor(m / s), 1))),
+        (
+            "Along one axis the input has n entries, padded by p on each side; a kernel of k "
+            "taps spread d apart (dilation d, usually 1) spans d(k − 1) + 1 entries. A window "
+            "may start at 0, s, 2s, … up to the last start m that leaves room for it. The "
+            "claim: o windows fit, that is the last start (o − 1)s is at most m and the next "
+            "one, os, is past it. The proof uses only floor's defining inequalities ",
+            sp.Le(sp.floor(sp.Symbol("x")), sp.Symbol("x")),
+            " and ",
+            sp.Lt(sp.Symbol("x"), sp.floor(sp.Symbol("x")) + 1),
+            ", through the fractional part {x} = x − ⌊x⌋.",
+        ),
+        sizes="every n, p, k, d ≥ 1 and s ≥ 1",
     )
-    size = sp.floor((n + 2 * p - f) / s) + 1
+    d.define(m, ordered(n, 2 * p, -dil * (k - 1), -1))
+    d.define(o, ordered(sp.floor(m / s), 1))
+    d.chain(
+        ordered(m, -product(o - 1, s)),
+        (s * ops.frac(m / s), "o − 1 = ⌊m/s⌋ and m/s − ⌊m/s⌋ = {m/s}"),
+    )
+    d.fact(sp.Ge(s * ops.frac(m / s), 0, evaluate=False), "⌊x⌋ ≤ x: the last start fits")
+    d.chain(
+        ordered(product(o, s), -m),
+        (s * ops.frac_complement(m / s), "os − m = s(⌊m/s⌋ + 1 − m/s)"),
+    )
     d.fact(
-        all(
-            size.subs({n: nn, p: pp, f: ff, s: ss}) == len(range(0, nn + 2 * pp - ff + 1, ss))
-            for nn in range(1, 10)
-            for pp in range(3)
-            for ff in range(1, nn + 2 * pp + 1)
-            for ss in range(1, 5)
-        ),
-        "equals the number of start positions 0, s, 2s, … ≤ n + 2p − f, counted one by one, "
-        "for every n ≤ 9, p ≤ 2, f ≤ n + 2p, s ≤ 4",
-        tex=r"\left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1 = "
-        r"\#\{k \ge 0 : ks + f \le n + 2p\}",
+        sp.Gt(s * ops.frac_complement(m / s), 0, evaluate=False),
+        "x < ⌊x⌋ + 1: the next start is past m",
     )
-    example = size.subs({n: 225, p: 0, f: 5, s: 4})
-    d.chain(
-        (
-            example,
-            "n = 225, p = 0, f = 5, s = 4 (report 003)",
-            r"\left\lfloor \frac{225 + 2\cdot 0 - 5}{4} \right\rfloor + 1",
-        ),
-        (sp.floor(sp.Rational(220, 4)) + 1, "220 / 4 = 55 exactly"),
-        (sp.Integer(56), "so the map is 56 × 56"),
-        lhs=r"H_{\text{out}}",
-    )
-    d.chain(
-        (
-            sp.Matrix([[64, example, example]]),
-            "64 filters give 64 maps",
-            r"\left[64,\ H_{\text{out}},\ H_{\text{out}}\right]",
-        ),
-        (sp.Matrix([[64, 56, 56]]), "the output volume 56 × 56 × 64"),
-        lhs=r"\text{output shape}",
-    )
+    size = sp.floor((n + 2 * p - dil * (k - 1) - 1) / s) + 1
 
     def sample(rng):
-        nn, pp = rng.integers(1, 12), rng.integers(0, 3)
-        return [nn, pp, rng.integers(1, nn + 2 * pp + 1), rng.integers(1, 4)]
+        nn, pp, dd = rng.integers(1, 12), rng.integers(0, 3), rng.integers(1, 3)
+        kk = rng.integers(1, (nn + 2 * pp - 1) // dd + 2)
+        return [nn, pp, kk, rng.integers(1, 4), dd]
 
     def numnet_size(values):
-        nn, pp, ff, ss = (int(v) for v in values)
-        layer = numnet.Conv2d(1, 1, ff, stride=ss, padding=pp)
+        nn, pp, kk, ss, dd = (int(v) for v in values)
+        layer = numnet.Conv2d(1, 1, kk, stride=ss, padding=pp, dilation=dd)
         return layer(np.zeros((1, 1, nn, nn))).shape[2]
 
-    d.tie(size, [n, p, f, s], numnet_size, "Conv2d output size (random n, p, f, s)", sample=sample)
+    def numnet_same(values):
+        nn, kk, dd = (int(v) for v in values)
+        layer = numnet.Conv2d(1, 1, kk, padding="same", dilation=dd)
+        return layer(np.zeros((1, 1, nn, nn))).shape[2]
+
+    d.tie(size, [n, p, k, s, dil], numnet_size, "Conv2d output size (random sizes)", sample=sample)
+    d.tie(
+        n,
+        [n, k, dil],
+        numnet_same,
+        "Conv2d(padding='same'): o = n",
+        sample=lambda rng: [rng.integers(3, 12), rng.integers(1, 6), rng.integers(1, 3)],
+    )
     d.tie(
         sp.Matrix([64, 56, 56]),
         [],
         lambda v: numnet.Conv2d(3, 64, 5, stride=4)(np.zeros((1, 3, 225, 225))).shape[1:],
-        "Conv2d(3, 64, 5, stride=4) on 225×225",
+        "Conv2d(3, 64, 5, stride=4) on 225×225 (report 003)",
     )
     return d
 
@@ -242,51 +209,33 @@ def conv_output_size():
 def conv_hand_question():
     d = Derivation(
         "conv_hand_question",
-        "Report 000, Question 2: the three filters, recovered exactly from the image and the maps",
-        "The report gives the image and the three maps but not the filters. Each map entry is "
-        "one linear equation in the 9 unknown filter entries: the 3×3 window of the padded "
-        "image at that position, dotted with the filter. Stacking the 16 windows row by row "
-        "gives a 16×9 matrix A, and A·vec(K) = vec(map).",
+        "Report 000, Question 2: the three filters, recovered exactly",
+        "The question gives the image x and the three maps, not the filters. Each map "
+        "entry is one linear equation in the 9 filter entries: the 3×3 window of the padded "
+        "image at that position, dotted with the filter. The 16 windows, read row by row, "
+        "are the rows of a 16×9 matrix A (in the box below), and A vec(W_k) = vec(M_k). "
+        "Exact arithmetic throughout: no rounding, no least squares.",
     )
     a, filters = hand_question_system()
-    padded = pad(IMAGE, 1)
+    x = sp.MatrixSymbol("x", 4, 4)
+    big_a = sp.MatrixSymbol("A", 16, 9)
+    d.define(x, sp.ImmutableMatrix(IMAGE))
+    d.define(big_a, sp.ImmutableMatrix(a), show=False)
     d.fact(
-        a.rank() == 9,
-        "the 16 equations have rank 9: a filter that fits a map is unique",
-        tex=r"\operatorname{rank} A = 9",
+        sp.Ne(sp.Determinant(big_a.T * big_a), 0, evaluate=False),
+        "A has rank 9: at most one filter fits each map",
     )
-    for k, (m, kern) in enumerate(zip(REPORT_MAPS, filters, strict=True), 1):
-        d.fact(
-            a.row_join(m.reshape(16, 1)).rank() == 9,
-            f"map {k} is consistent: appending it as a 10th column keeps the rank at 9, "
-            "so an exact solution exists (no least squares)",
-            tex=rf"\operatorname{{rank}}\,[A \mid \operatorname{{vec}} M_{k}] = 9",
-        )
-        d.fact(
-            all(v.is_integer for v in kern),
-            f"the solution K_{k} (Gauss–Jordan elimination over the rationals) is an integer matrix",
-            tex=rf"K_{k} = {tex_matrix(kern)} \in \mathbb{{Z}}^{{3\times 3}}",
-        )
+    kernels = []
+    for i, (given, kern) in enumerate(zip(REPORT_MAPS, filters, strict=True), 1):
+        w = sp.MatrixSymbol(f"W_{i}", 3, 3)
+        kernels.append(w)
+        d.define(w, sp.ImmutableMatrix(kern))
         d.chain(
-            (
-                correlate(padded, kern),
-                f"slide K_{k} over the zero-padded image, stride 1",
-                rf"{tex_matrix(padded)} \star {tex_matrix(kern)}",
-            ),
-            (m, f"the report's map {k}, all 16 entries"),
-            lhs=rf"M_{k}",
+            ops.correlate(ops.pad(x, 1), w),
+            (sp.ImmutableMatrix(given), f"the question's map {i}, all 16 entries"),
         )
-    d.chain(
-        (sp.Matrix.hstack(*filters), "the three recovered filters side by side"),
-        (
-            sp.Matrix.hstack(*(rot180(kern) for kern in filters)),
-            "each equals its own 180° rotation, so convolution and cross-correlation "
-            "give the same maps here (see conv_vs_correlation)",
-            r"\left[\operatorname{rot}_{180} K_1 \;\; \operatorname{rot}_{180} K_2 \;\; "
-            r"\operatorname{rot}_{180} K_3\right]",
-        ),
-        lhs=r"\left[K_1 \;\; K_2 \;\; K_3\right]",
-    )
+    for w in kernels:
+        d.fact(sp.Eq(ops.rot180(w), w, evaluate=False), "unchanged by a half turn")
 
     def numnet_maps(values):
         layer = numnet.Conv2d(1, 3, 3, padding=1, bias=False)
@@ -294,7 +243,7 @@ def conv_hand_question():
         return layer(as_array(IMAGE)[None, None])[0]
 
     d.tie(
-        sp.Matrix([list(m) for m in REPORT_MAPS]),
+        sp.Matrix([list(given) for given in REPORT_MAPS]),
         [],
         numnet_maps,
         "Conv2d(1, 3, 3, padding=1) with the recovered filters",
@@ -307,43 +256,38 @@ def conv_vs_correlation():
     d = Derivation(
         "conv_vs_correlation",
         "Convolution is cross-correlation with the kernel turned by 180°",
-        "Deep-learning libraries (PyTorch, numnet) compute a cross-correlation and call it "
-        "convolution: out[i, j] = Σ K[a, b]·x[i + a, j + b]. The convolution of signal "
-        "processing runs the kernel index against the image index. Here for a generic 3×3 "
-        "image and 2×2 kernel.",
+        "Deep-learning libraries compute the cross-correlation x ⋆ W, out_ij = Σ_ab W_ab "
+        "x_{i+a, j+b}, and call it convolution. The convolution x * W of signal processing "
+        "runs the kernel index against the image index: out_ij = Σ_uv W_uv x_{i+1−u, j+1−v} "
+        "for a 2×2 kernel. Here for a 3×3 image x and a 2×2 kernel W.",
+        at="a 3×3 image, a 2×2 kernel",
     )
-    x, kern = symbol_matrix("x", 3, 3), symbol_matrix("k", 2, 2)
+    x, w = sp.MatrixSymbol("x", 3, 3), sp.MatrixSymbol("W", 2, 2)
     claim = d.chain(
-        (convolve(x, kern), "convolution: out[i, j] = Σ k[u, v] x[i + 1 − u, j + 1 − v]", r"x * K"),
-        (
-            correlate(x, rot180(kern)),
-            "put a = 1 − u, b = 1 − v: a cross-correlation with the rotated kernel",
-            r"x \star \operatorname{rot}_{180} K",
-        ),
-        lhs=r"x * K",
+        ops.convolve(x, w),
+        (ops.correlate(x, ops.rot180(w)), "put a = 1 − u, b = 1 − v"),
     )
     d.fact(
-        sp.expand(convolve(x, kern) - correlate(x, kern)) != sp.zeros(2, 2),
+        sp.Ne(ops.convolve(x, w), ops.correlate(x, w), evaluate=False),
         "for a general kernel the two differ",
-        tex=r"x * K \ne x \star K",
     )
-    pa, qa = sp.symbols("p q", real=True)
-    symmetric = sp.Matrix([[pa, qa], [qa, pa]])  # the general 2×2 kernel with K = rot180(K)
+    a_, c_ = sp.symbols("a c", real=True)
+    sym = sp.MatrixSymbol("S", 2, 2)
+    d.define(sym, sp.ImmutableMatrix([[a_, c_], [c_, a_]]))
+    d.fact(sp.Eq(ops.rot180(sym), sym, evaluate=False), "S is unchanged by a half turn")
     d.fact(
-        symmetric == rot180(symmetric)
-        and sp.expand(convolve(x, symmetric) - correlate(x, symmetric)) == sp.zeros(2, 2),
-        "they agree whenever K = rot180(K) (for a 2×2 kernel: K = [[p, q], [q, p]]), as for "
-        "every filter of report 000, Question 2",
-        tex=r"K = \operatorname{rot}_{180} K \implies x * K = x \star K",
+        sp.Eq(ops.convolve(x, sym), ops.correlate(x, sym), evaluate=False),
+        "so for S the two agree, as for every filter of the hand-worked question",
     )
-    inputs = list(x) + list(kern)
+    xs, ws = symbol_matrix("x", 3, 3), symbol_matrix("W", 2, 2)
 
-    def numnet_conv(values):
-        layer = numnet.Conv2d(1, 1, 2, bias=False)
+    def numnet_conv(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
+        layer = numnet.Conv2d(1, 1, 2, bias=False).astype(dtype)
         layer.weight.data = np.rot90(values[9:].reshape(2, 2), 2).copy()[None, None]
         return layer(values[:9].reshape(1, 1, 3, 3))
 
-    d.tie(claim, inputs, numnet_conv, "Conv2d with the rotated kernel")
+    d.tie(d.unfold(claim), list(xs) + list(ws), numnet_conv, "Conv2d with the turned kernel")
     return d
 
 
@@ -351,29 +295,25 @@ def conv_vs_correlation():
 def conv_as_matrix_product():
     d = Derivation(
         "conv_as_matrix_product",
-        "A 3×3 convolution with padding 1 on a 3×3 image is a product with a 9×9 matrix",
-        "Report 003: pad the image x0 … x8 to 5×5; each of the 9 outputs is the kernel row "
-        "(w0 … w8) times one 3×3 patch read row by row. Writing the patches as columns gives "
-        "a 9×9 matrix P (im2col), and the whole output row is w·P. Grouping the same sums by "
-        "pixel instead gives a 9×9 matrix T built from the kernel, with vec(out) = T·vec(x).",
+        "A 3×3 convolution with padding 1 on a 3×3 image is one matrix product",
+        "Report 003: pad the image x₀ … x₈ to 5×5; each of the 9 outputs is the kernel "
+        "w₀ … w₈, read row by row, times one 3×3 patch read the same way. cols(·) puts "
+        "those patches side by side as the columns of a 9×9 matrix (im2col). Grouping the "
+        "same sums by pixel instead gives a 9×9 matrix T built from the kernel.",
+        at="a 3×3 image, a 3×3 kernel, padding 1",
     )
-    xs = sp.symbols("x0:9", real=True)
-    ws = sp.symbols("w0:9", real=True)
-    x, kern = sp.Matrix(3, 3, xs), sp.Matrix(3, 3, ws)
-    out = correlate(pad(x, 1), kern).reshape(1, 9)
-    pm = patches(pad(x, 1), 3, 3)
-    w_row = sp.Matrix([ws])
+    xs, ws = sp.symbols("x_0:9", real=True), sp.symbols("w_0:9", real=True)
+    x, w = sp.MatrixSymbol("x", 3, 3), sp.MatrixSymbol("w", 3, 3)
+    d.define(x, sp.ImmutableMatrix(3, 3, xs), show=False)
+    d.define(w, sp.ImmutableMatrix(3, 3, ws), show=False)
+    out = ops.correlate(ops.pad(x, 1), w)
+    cols = ops.im2col(ops.pad(x, 1), 3)
     claim = d.chain(
-        (
-            out,
-            "slide the kernel over the zero-padded 5×5 image",
-            r"\operatorname{vec}(\operatorname{pad}_1(x) \star w)^T",
-        ),
-        (sp.MatMul(w_row, pm, evaluate=False), "each output is the kernel row times its patch"),
-        lhs=r"\text{out}",
+        sp.Transpose(ops.vec(out)),
+        (sp.MatMul(sp.Transpose(ops.vec(w)), cols), "each output: the kernel row times its patch"),
     )
     x0, x1, x2, x3, x4, x5, x6, x7, x8 = xs
-    report_p = sp.Matrix(
+    report_p = sp.ImmutableMatrix(
         [
             [0, 0, 0, 0, x0, x1, 0, x3, x4],
             [0, 0, 0, x0, x1, x2, x3, x4, x5],
@@ -387,36 +327,33 @@ def conv_as_matrix_product():
         ]
     )
     d.fact(
-        pm == report_p,
-        "P is exactly the 9×9 matrix of report 003 (its step iii writes x for x5 in one patch; "
-        "the final matrix is right)",
-        tex=r"P = P_{\text{report 003}}",
+        sp.Eq(cols, report_p, evaluate=False),
+        "the matrix of report 003 (its step iii writes x for x₅ once; the final matrix is right)",
     )
     d.fact(
-        pm == pm.T,
-        "and P happens to be symmetric: entry (k, q) is x at offset(k) + position(q) − 1, symmetric in k and q",
-        tex="P = P^T",
+        sp.Eq(cols, sp.Transpose(cols), evaluate=False),
+        "symmetric: entry (k, q) is the pixel at offset(k) + position(q) − 1",
     )
-    t = out.T.jacobian(sp.Matrix(xs))
-    d.chain(
-        (out.T, "the same nine sums as a column", r"\operatorname{vec}(\text{out})"),
-        (
-            sp.MatMul(t, sp.Matrix(xs), evaluate=False),
-            "collect the coefficient of each pixel: T = ∂ out / ∂ x",
-        ),
-        lhs=r"\operatorname{vec}(\text{out})",
+    t_mat = sp.MatrixSymbol("T", 9, 9)
+    written = explicit(
+        ops.vec(
+            ops.correlate(ops.pad(sp.ImmutableMatrix(3, 3, xs), 1), sp.ImmutableMatrix(3, 3, ws))
+        )
     )
+    d.define(t_mat, sp.ImmutableMatrix(written.jacobian(xs)), show=False)
+    d.chain(ops.vec(out), (sp.MatMul(t_mat, ops.vec(x)), "collect each pixel's coefficient"))
 
     def numnet_im2col(values):
-        return im2col(values[:9].reshape(1, 1, 3, 3), 3, 1, 1)
+        return im2col(np.asarray(values[:9]).reshape(1, 1, 3, 3), 3, 1, 1)
 
-    def numnet_out(values):
-        layer = numnet.Conv2d(1, 1, 3, padding=1, bias=False)
+    def numnet_out(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
+        layer = numnet.Conv2d(1, 1, 3, padding=1, bias=False).astype(dtype)
         layer.weight.data = values[9:].reshape(1, 1, 3, 3).copy()
         return layer(values[:9].reshape(1, 1, 3, 3))
 
-    d.tie(pm, list(xs), numnet_im2col, "numnet.conv.im2col (3×3, padding 1)")
-    d.tie(claim, list(xs) + list(ws), numnet_out, "Conv2d(1, 1, 3, padding=1).forward")
+    d.tie(report_p, list(xs), numnet_im2col, "numnet.conv.im2col (3×3, padding 1)")
+    d.tie(d.unfold(claim), list(xs) + list(ws), numnet_out, "Conv2d(1, 1, 3, padding=1).forward")
     return d
 
 
@@ -427,60 +364,68 @@ def im2col_general():
     wo = (w + 2 * padding - kw) // stride + 1
     d = Derivation(
         "im2col_general",
-        "im2col in general: a multi-channel convolution with stride and padding is one matrix product",
-        f"Example: {c_in} input channels of {h}×{w}, {c_out} filters of {kh}×{kw}, stride "
-        f"{stride}, padding {padding}, bias. Stack, for every window, its {c_in}·{kh}·{kw} "
-        f"entries (channel, then row, then column) as one column of cols; reshape the weights "
-        f"to a {c_out}×{c_in * kh * kw} matrix. With several samples, their columns sit side "
-        "by side.",
+        "im2col in general: channels, stride and padding in one matrix product",
+        f"{c_in} input channels x⁽ᶜ⁾ of {h}×{w}, {c_out} filters W⁽ᵒᶜ⁾ of {kh}×{kw}, "
+        f"stride {stride}, padding {padding}, bias b. Row o of Y is the output map o, "
+        f"vec(b_o 𝟙 + Σ_c pad(x⁽ᶜ⁾) ⋆ W⁽ᵒᶜ⁾)ᵀ (in the box below). cols(x) stacks, for "
+        f"every window, its {c_in}·{kh}·{kw} entries (channel, row, column) as one column; "
+        f"W_mat holds each filter as one row of {c_in * kh * kw}. With several samples, "
+        "their columns sit side by side.",
+        at=f"{c_in} channels of {h}×{w}, {c_out} filters of {kh}×{kw}, stride 2, padding 1",
     )
-    xs = [symbol_matrix(f"x^{{({c})}}", h, w) for c in range(c_in)]
-    ws = [[symbol_matrix(f"w^{{({o}{c})}}", kh, kw) for c in range(c_in)] for o in range(c_out)]
-    bs = sp.Matrix(sp.symbols(f"b0:{c_out}", real=True))
-    xps = [pad(x, padding) for x in xs]
-    definition = sp.Matrix(
-        [
-            list(
-                (
-                    bs[o] * sp.ones(ho, wo)
-                    + sum(
-                        (correlate(xps[c], ws[o][c], stride) for c in range(c_in)), sp.zeros(ho, wo)
-                    )
-                ).reshape(1, ho * wo)
+    xs = [sp.MatrixSymbol(f"x^{{({c + 1})}}", h, w) for c in range(c_in)]
+    ws = [
+        [sp.MatrixSymbol(f"W^{{({o_ + 1}{c + 1})}}", kh, kw) for c in range(c_in)]
+        for o_ in range(c_out)
+    ]
+    bs = sp.Matrix(sp.symbols(f"b_1:{c_out + 1}", real=True))
+    ex = {m_: explicit(m_) for m_ in xs + [v for row in ws for v in row]}
+    maps = [
+        explicit(
+            sum(
+                (ops.correlate(ops.pad(xs[c], padding), ws[o_][c], stride) for c in range(c_in)),
+                sp.ZeroMatrix(ho, wo),
             )
-            for o in range(c_out)
-        ]
+        )
+        + bs[o_] * sp.ones(ho, wo)
+        for o_ in range(c_out)
+    ]
+    y = sp.MatrixSymbol("Y", c_out, ho * wo)
+    d.define(y, sp.ImmutableMatrix([list(mp.reshape(1, ho * wo)) for mp in maps]), show=False)
+    cols = sp.MatrixSymbol(r"\operatorname{cols}(x)", c_in * kh * kw, ho * wo)
+    cols_value = sp.Matrix.vstack(
+        *(explicit(ops.im2col(ops.pad(xs[c], padding), (kh, kw), stride)) for c in range(c_in))
     )
-    cols = sp.Matrix.vstack(*(patches(xp, kh, kw, stride) for xp in xps))
-    w_mat = sp.Matrix([[v for c in range(c_in) for v in ws[o][c]] for o in range(c_out)])
+    d.define(cols, sp.ImmutableMatrix(cols_value), show=False)
+    w_mat = sp.MatrixSymbol(r"W_{\text{mat}}", c_out, c_in * kh * kw)
+    d.define(
+        w_mat,
+        sp.ImmutableMatrix(
+            [[v for c in range(c_in) for v in ex[ws[o_][c]]] for o_ in range(c_out)]
+        ),
+        show=False,
+    )
+    b = sp.MatrixSymbol("b", c_out, 1)
+    d.define(b, sp.ImmutableMatrix(bs), show=False)
+    ones = sp.OneMatrix(1, ho * wo)
     claim = d.chain(
-        (
-            definition,
-            "y[o, i, j] = b[o] + Σ_{c,a,b} w[o, c, a, b] · xpad[c, i·s + a, j·s + b]",
-            r"\left[y_{o,(i,j)}\right]",
-        ),
-        (
-            sp.MatAdd(
-                sp.MatMul(w_mat, cols, evaluate=False), bs * sp.ones(1, ho * wo), evaluate=False
-            ),
-            "im2col: W (out × in·kh·kw) times cols (in·kh·kw × windows), plus the bias",
-            r"W_{\text{mat}}\,\operatorname{cols}(x) + b\,\mathbf{1}^T",
-        ),
-        lhs=r"Y",
+        y,
+        (sp.MatAdd(sp.MatMul(w_mat, cols), sp.MatMul(b, ones)), "im2col: one matrix product"),
     )
-    x_syms = [v for x in xs for v in x]
-    w_syms = [v for o in range(c_out) for c in range(c_in) for v in ws[o][c]]
+    x_syms = [v for x_ in xs for v in ex[x_]]
+    w_syms = [v for o_ in range(c_out) for c in range(c_in) for v in ex[ws[o_][c]]]
 
     def numnet_cols(values):
-        return im2col(values.reshape(1, c_in, h, w), (kh, kw), stride, padding)
+        return im2col(np.asarray(values).reshape(1, c_in, h, w), (kh, kw), stride, padding)
 
-    def numnet_forward(values):
+    def numnet_forward(values, dtype=np.float64):
+        values = np.asarray(values, dtype=dtype)
         n_x, n_w = len(x_syms), len(w_syms)
-        layer = numnet.Conv2d(c_in, c_out, (kh, kw), stride, padding)
+        layer = numnet.Conv2d(c_in, c_out, (kh, kw), stride, padding).astype(dtype)
         layer.weight.data = values[n_x : n_x + n_w].reshape(c_out, c_in, kh, kw).copy()
         layer.bias.data = values[n_x + n_w :].copy()
         return layer(values[:n_x].reshape(1, c_in, h, w))[0].reshape(c_out, -1)
 
-    d.tie(cols, x_syms, numnet_cols, "numnet.conv.im2col")
-    d.tie(claim, x_syms + w_syms + list(bs), numnet_forward, "Conv2d.forward")
+    d.tie(d.unfold(cols), x_syms, numnet_cols, "numnet.conv.im2col")
+    d.tie(d.unfold(claim), x_syms + w_syms + list(bs), numnet_forward, "Conv2d.forward")
     return d

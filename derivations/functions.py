@@ -175,7 +175,7 @@ class _MatrixOp(sp.MatrixExpr):
         matrices = [explicit(a) if isinstance(a, sp.MatrixExpr) else a for a in args]
         if any(m is None for m in matrices) or not _known(*args[len(self._matrices()) :]):
             return type(self)(*args)
-        return sp.ImmutableMatrix(self._compute(*matrices))
+        return sp.ImmutableMatrix(self._compute(*matrices)).doit()
 
     def _matrices(self):
         return [a for a in self.args if isinstance(a, sp.MatrixExpr)]
@@ -450,7 +450,7 @@ class grad(sp.MatrixExpr):  # noqa: N801
         names = {e: sp.Dummy() for e in entries if not e.is_Symbol}
         found = partials(value.xreplace(names), [names.get(e, e) for e in entries])
         back = {v: k for k, v in names.items()}
-        return sp.ImmutableMatrix(*entries.shape, [e.xreplace(back) for e in found])
+        return sp.ImmutableMatrix(*entries.shape, [e.subs(back) if back else e for e in found])
 
     def _entry(self, i, j, **kwargs):
         return self.doit()[i, j]
@@ -573,10 +573,13 @@ class frac_complement(sp.Function):  # noqa: N801
 
 
 class tanh_prime(sp.Function):  # noqa: N801
-    """``tanh'(x) = 1 − tanh²(x)``."""
+    """``tanh'(x) = 1 − tanh²(x)`` (``doit`` writes it out, as ``sympy.diff`` gives it)."""
 
     def _eval_rewrite_as_numeric(self, x, **kwargs):
         return 1 - sp.tanh(x) ** 2
+
+    def doit(self, **hints):
+        return 1 - sp.tanh(self.args[0].doit(**hints)) ** 2
 
     def _latex(self, printer, exp=None):
         return _power(r"\tanh'\left(%s\right)" % printer._print(self.args[0]), exp)
@@ -587,6 +590,12 @@ class relu_prime(sp.Function):  # noqa: N801
 
     def _eval_rewrite_as_numeric(self, x, **kwargs):
         return sp.Piecewise((0, x <= 0), (1, True))
+
+    def doit(self, **hints):
+        # the derivative of ReLU at x, as sympy.diff writes it; written out (rewrite) it is
+        # the step above
+        xi = sp.Dummy("xi")
+        return sp.Subs(sp.Derivative(relu(xi), xi), xi, self.args[0].doit(**hints))
 
     def _latex(self, printer, exp=None):
         return _power(r"\operatorname{ReLU}'\left(%s\right)" % printer._print(self.args[0]), exp)

@@ -1,12 +1,16 @@
-"""Max pooling: the pooled tables of report 000's Question 2, and the gradient of a maximum."""
+"""Max pooling: the pooled tables of report 000's Question 2, and the gradient of a maximum,
+with numnet's rule at ties (all of δ to the first maximum in row-major order, as PyTorch)."""
+
+import itertools
 
 import numpy as np
 import sympy as sp
 
 import numnet
 from derivations import derivation
-from derivations.convolution import REPORT_MAPS, REPORT_POOLED, as_array, tex_matrix
+from derivations.convolution import REPORT_MAPS, REPORT_POOLED, as_array
 from derivations.core import Derivation
+from derivations.functions import maxpool, same
 
 
 def max_pool(m, k=2):
@@ -21,18 +25,13 @@ def maxpool_hand_question():
     d = Derivation(
         "maxpool_hand_question",
         "Report 000, Question 2: 2×2 max pooling (stride 2) of the three maps",
-        "Each 4×4 map splits into four 2×2 blocks; pooling keeps the largest entry of each.",
+        "Each 4×4 map M_k (in the box below) splits into four 2×2 blocks; pooling keeps the "
+        "largest entry of each.",
     )
-    for k, (m, pooled) in enumerate(zip(REPORT_MAPS, REPORT_POOLED, strict=True), 1):
-        d.chain(
-            (
-                max_pool(m),
-                "the maximum of each 2×2 block",
-                rf"\operatorname{{maxpool}}_{{2\times2}}{tex_matrix(m)}",
-            ),
-            (pooled, f"the report's pooled table {k}"),
-            lhs=rf"\operatorname{{maxpool}}(M_{k})",
-        )
+    for i, (given, pooled) in enumerate(zip(REPORT_MAPS, REPORT_POOLED, strict=True), 1):
+        m = sp.MatrixSymbol(f"M_{i}", 4, 4)
+        d.define(m, sp.ImmutableMatrix(given), show=False)
+        d.chain(maxpool(m, 2), (sp.ImmutableMatrix(pooled), f"the question's pooled table {i}"))
     d.tie(
         sp.Matrix([list(pooled) for pooled in REPORT_POOLED]),
         [],
@@ -42,53 +41,106 @@ def maxpool_hand_question():
     return d
 
 
+# One 2×2 window, entries x1 x2 (top row) and x3 x4 (bottom row): row-major order.
+X = sp.symbols("x_1:5", real=True)
+Y = sp.Symbol("y", real=True)
+U = sp.symbols("u v w", positive=True)
+
+
+def first_maximum(xs):
+    """``[g_1, …]``: 1 at the first maximum of ``xs`` in order, 0 elsewhere (numnet's rule).
+
+    ``g_i = 1`` when ``x_i`` is above every earlier entry and at least every later one.
+    """
+    return [
+        sp.Piecewise(
+            (
+                1,
+                sp.And(
+                    *(xs[i] > xs[j] for j in range(i)),
+                    *(xs[i] >= xs[j] for j in range(i + 1, len(xs))),
+                ),
+            ),
+            (0, True),
+        )
+        for i in range(len(xs))
+    ]
+
+
+class first_max(sp.Function):  # noqa: N801
+    """``g_i``: 1 if ``x_i`` is the first maximum of ``x_1, …`` in order, else 0 (numnet's rule).
+
+    ``first_max(i, x_1, …, x_K)``; written out (``rewrite("numeric")``, or at numbers) it is
+    1 when ``x_i`` is above every earlier entry and at least every later one.
+    """
+
+    @classmethod
+    def eval(cls, i, *xs):
+        if i.is_Integer and all(x.is_number for x in xs):
+            return sp.Integer(1) if first_maximum(xs)[int(i) - 1] == 1 else sp.Integer(0)
+
+    def _eval_rewrite_as_numeric(self, i, *xs, **kwargs):
+        return first_maximum(xs)[int(i) - 1]
+
+    def _latex(self, printer, exp=None):
+        return "g_{%s}" % printer._print(self.args[0])
+
+
 @derivation
 def maxpool_backward():
-    a, b, c, e = sp.symbols("a b c d", real=True)
-    u, v, w = sp.symbols("u v w", positive=True)
-    window = (a, b, c, e)
     d = Derivation(
         "maxpool_backward",
-        "Max-pool backward: the gradient goes to the position of the maximum",
-        "One 2×2 window with entries a, b (top row) and c, d (bottom row), output "
-        "y = max(a, b, c, d). SymPy differentiates max with the unit step θ "
-        "(θ(z) = 1 for z > 0, 0 for z < 0).",
-    )
-    grad = sp.Matrix([sp.diff(sp.Max(*window), s) for s in window])
-    claim = d.chain(
-        (sp.Matrix([sp.Derivative(sp.Max(*window), s) for s in window]), "y = max(a, b, c, d)"),
+        "Max-pool backward: δ goes to the first maximum of its window",
         (
-            grad,
-            "∂ max(s, m)/∂s = θ(s − m), m the largest other entry: 1 if s is above "
-            "every other entry, 0 if below",
+            "One 2×2 window with entries x₁, x₂ (top row) and x₃, x₄ (bottom row), and ",
+            sp.Eq(Y, sp.Max(*X), evaluate=False),
+            ". Where one entry is the only maximum, max is differentiable: it moves with that "
+            "entry one for one and not with the others. At a tie of two or more entries it has "
+            "no derivative; its subgradients are exactly the convex combinations of the tied "
+            "entries' unit vectors (weights ≥ 0 adding up to 1). numnet, like PyTorch, picks "
+            "one of them: all of δ to the first maximum in row-major order. As a vector g: "
+            "g_i = 1 when x_i is above every earlier entry and at least every later one, "
+            "else 0. Below, g is checked for every pattern of ties of four entries (each "
+            "in {0, 1, 2}), and tied to numnet at ties of 2, 3 and 4 equal entries.",
         ),
-        lhs=r"\nabla_{(a, b, c, d)}\, y",
+    )
+    d.define(Y, sp.Max(*X))
+    others = {X[1]: X[0] - U[0], X[2]: X[0] - U[0] - U[1], X[3]: X[0] - U[0] - U[1] - U[2]}
+    at_top = (tuple(others), tuple(others.values()))
+    d.fact(
+        sp.Eq(sp.Subs(sp.Derivative(Y, X[0]), *at_top), 1, evaluate=False),
+        "x₁ > x₂ > x₃ > x₄ (u, v, w > 0): y moves with x₁",
     )
     d.fact(
-        sp.Eq(grad.subs(e, c - w).subs(c, b - v).subs(b, a - u), sp.Matrix([1, 0, 0, 0])),
-        "where a is the largest (b = a − u, c = b − v, d = c − w with u, v, w > 0), the "
-        "gradient is (1, 0, 0, 0): all of dy goes to a, nothing to the others (max is "
-        "symmetric in b, c, d, so their order does not matter)",
-        tex=r"\nabla y\,\big|_{a > b > c > d} = (1, 0, 0, 0)",
+        sp.Eq(sp.Subs(sp.Derivative(Y, X[1]), *at_top), 0, evaluate=False),
+        "and not with x₂ (nor x₃, x₄: max is symmetric)",
     )
-    d.fact(
-        sp.Eq(sp.Heaviside(0), sp.Rational(1, 2)),
-        "at a tie the maximum has no derivative; SymPy's θ(0) = 1/2 is one subgradient. "
-        "numnet, like PyTorch, gives all of dy to the first maximum in row-major order",
-        tex=r"\theta(0) = \tfrac12",
-    )
+    g = [first_max(i, *X) for i in range(1, 5)]
+    picked = sp.Add(*(gi * xi for gi, xi in zip(g, X, strict=True)))
+    grid = {xi: range(3) for xi in X}  # every pattern of ties among 4 entries
+    d.enumerate(same(picked, sp.Max(*X)), grid, "g picks a maximal entry")
+    d.enumerate(same(sp.Add(*g), 1), grid, "and exactly one")
+    # The rule tied to numnet on a 4×4 input: four windows, with ties of 2, 3 and 4 equal
+    # entries and no tie, each at random positions, in float64 and float32.
+    xs = sp.Matrix(4, 4, lambda i, j: sp.Symbol(f"x_{{{i + 1}{j + 1}}}", real=True))
+    windows = [list(xs[2 * a : 2 * a + 2, 2 * b : 2 * b + 2]) for a in (0, 1) for b in (0, 1)]
+    rule = sp.zeros(4, 4)
+    for (a, b), win in zip(itertools.product((0, 1), (0, 1)), windows, strict=True):
+        for e, gi in enumerate(first_maximum(win)):
+            rule[2 * a + e // 2, 2 * b + e % 2] = gi
 
-    def numnet_grad(values):
+    def sample(rng):
+        patterns = [[5, 5, 1, 0], [5, 5, 5, 1], [3, 3, 3, 3], [4, 2, 1, 0]]  # ties of 2, 3, 4
+        blocks = [rng.permutation(pt) + rng.integers(-3, 4) for pt in patterns]
+        x = np.zeros((4, 4))
+        for (a, b), block in zip(itertools.product((0, 1), (0, 1)), blocks, strict=True):
+            x[2 * a : 2 * a + 2, 2 * b : 2 * b + 2] = block.reshape(2, 2)
+        return x.ravel()
+
+    def numnet_grad(values, dtype=np.float64):
         pool = numnet.MaxPool2d(2)
-        pool(np.asarray(values, dtype=np.float64).reshape(1, 1, 2, 2))
-        return pool.backward(np.ones((1, 1, 1, 1)))
+        pool(np.asarray(values, dtype=dtype).reshape(1, 1, 4, 4))
+        return pool.backward(np.ones((1, 1, 2, 2), dtype=dtype))
 
-    def value(values):
-        return float(
-            numnet.MaxPool2d(2)(np.asarray(values, dtype=np.float64).reshape(1, 1, 2, 2))[
-                0, 0, 0, 0
-            ]
-        )
-
-    d.tie(claim, list(window), numnet_grad, "MaxPool2d.backward", loss=value, wrt=list(window))
+    d.tie(rule, list(xs), numnet_grad, "MaxPool2d.backward at exact ties", sample=sample)
     return d
