@@ -62,7 +62,6 @@ class Step:
     expr: object
     why: object
     level: str | None = None
-    shown: str | None = None  # LEGACY: typed TeX, removed once every module is converted
 
 
 @dataclass
@@ -80,7 +79,6 @@ class Fact:
     statement: object  # an unevaluated SymPy relation, printed as it is checked
     why: object
     level: str | None = None
-    shown: str | None = None  # LEGACY
 
 
 @dataclass
@@ -211,7 +209,6 @@ class Derivation:
         self.enumerations: list[Enumeration] = []
         self.ties: list[Tie] = []
         self.number = None  # set by the registry: "Derivation 12"
-        self.legacy = False
         self._report = None
 
     # -- building ---------------------------------------------------------------------------
@@ -226,26 +223,21 @@ class Derivation:
         self.definitions[symbol] = (value, show)
         return symbol
 
-    def chain(self, *args, lhs=None):
+    def chain(self, *args):
         """Add ``lhs = e1 = e2 = …``: ``chain(lhs, (e1, why), (e2, why), …)``. Returns ``en``."""
-        if args and isinstance(args[0], tuple):  # LEGACY: chain((e1, why[, tex]), …, lhs="tex")
-            self.legacy = True
-            c = Chain(lhs, [Step(s[0], s[1], shown=(s[2] if len(s) > 2 else None)) for s in args])
-            c.legacy = True
-            self.chains.append(c)
-            return c.claim
         lhs, steps = args[0], args[1:]
+        if not isinstance(lhs, sp.Basic):
+            raise TypeError(
+                f"{self.name}: chain(lhs, (expr, why), …) starts with what is computed, a SymPy "
+                f"expression (its first line is checked against it), got {type(lhs).__name__}"
+            )
         if not steps or any(not isinstance(s, tuple) or len(s) != 2 for s in steps):
             raise TypeError(f"{self.name}: chain(lhs, (expr, why), …) needs (expr, why) steps")
         self.chains.append(Chain(lhs, [Step(expr, why) for expr, why in steps]))
         return self.chains[-1].claim
 
-    def fact(self, statement, why, tex=None):
+    def fact(self, statement, why):
         """Add an unevaluated relation that must hold, e.g. ``sp.Le(a, b, evaluate=False)``."""
-        if tex is not None or isinstance(statement, bool) or statement in (sp.true, sp.false):
-            self.legacy = True  # LEGACY: a boolean with typed TeX
-            self.facts.append(Fact(statement, why, shown=tex if tex is not None else None))
-            return
         if not isinstance(statement, sp.core.relational.Relational):
             raise TypeError(
                 f"{self.name}: fact {text(why)!r} must be an unevaluated SymPy relation "
@@ -320,16 +312,12 @@ class Derivation:
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
         problems, levels = [], []
-        if not self.at and not self.legacy and self._uses_explicit_matrices():
+        if not self.at and self._uses_explicit_matrices():
             problems.append("proved on explicit matrices: say at which sizes (at=…)")
         for c in self.chains:
             previous = c.lhs
-            if getattr(c, "legacy", False):  # LEGACY: the first line was never checked
-                previous = c.steps[0].expr
-                c.steps[0].level = "general"
-            for step in c.steps[1:] if getattr(c, "legacy", False) else c.steps:
-                legacy = getattr(c, "legacy", False)
-                if not legacy and step.expr == previous:
+            for step in c.steps:
+                if step.expr == previous:
                     step.level = "failed"
                     problems.append(f"step {text(step.why)!r} repeats the line before")
                 else:
@@ -339,12 +327,6 @@ class Derivation:
                 levels.append(step.level)
                 previous = step.expr
         for f in self.facts:
-            if f.shown is not None or not isinstance(f.statement, sp.core.relational.Relational):
-                f.level = "general" if bool(_doit(f.statement) == sp.true) else "failed"
-                levels.append(f.level)
-                if f.level == "failed":
-                    problems.append(f"fact '{f.why}' is not true")
-                continue
             lhs, rhs = (self.unfold(side) for side in f.statement.args)
             level = holds(f.statement.func(lhs, rhs, evaluate=False), rng, self.ranges)
             f.level = self._scoped(level, *f.statement.args)
@@ -502,19 +484,13 @@ class Derivation:
         for symbol, value in shown:
             out += _display(_definition_tex(symbol, value))
         for c in self.chains:
-            if getattr(c, "legacy", False):
-                first = c.steps[0].shown or tex(c.steps[0].expr)
-                out += _display(f"{c.lhs} = {first}" if c.lhs else first) + _why(c.steps[0].why)
-                for s in c.steps[1:]:
-                    out += _display(f"= {s.shown or tex(s.expr)}") + _why(s.why)
-                continue
             out += _display(f"{tex(c.lhs)} = {tex(c.steps[0].expr)}")
             out += _why(c.steps[0].why)
             for s in c.steps[1:]:
                 out += _display(f"= {tex(s.expr)}")
                 out += _why(s.why)
         for f in self.facts:
-            out += _display(f.shown or tex(f.statement)) + _why(f.why)
+            out += _display(tex(f.statement)) + _why(f.why)
         for e in self.enumerations:
             out += _display(tex(e.statement)) + _why((e.why, f" (every case of {_cases(e.over)})"))
         hidden = [(s, v) for s, (v, show) in self.definitions.items() if not show]
@@ -543,10 +519,6 @@ def _evaluate_variances(expr):
     if not (isinstance(expr, sp.Basic) and expr.has(Variance)):
         return expr
     return expr.replace(lambda e: isinstance(e, Variance), lambda e: e.rewrite(Expectation).doit())
-
-
-def _doit(e):
-    return e.doit() if hasattr(e, "doit") else e
 
 
 def _definition_tex(symbol, value):

@@ -31,7 +31,6 @@ def test_derivation_checks(name):
 def test_derivation_displays_only_what_was_checked(name):
     """No typed TeX: every displayed line is printed from the checked expression."""
     d = derivations.get(name)
-    assert not d.legacy, f"{name} still uses the old API (typed TeX or an unchecked first line)"
     text = d._repr_markdown_()
     assert f"({d.label})=" in text and f"Derivation {d.number}:" in text
     for chain in d.chains:
@@ -72,6 +71,14 @@ def test_planted_false_fact(monkeypatch, capsys):
     d = Derivation(NAMES[0], "a false bound")
     d.fact(sp.Le(sp.Rational(1, 4) ** 3, sp.Rational(1, 65), evaluate=False), "false: 1/64 > 1/65")
     assert _exits_1(monkeypatch, capsys, d)
+
+
+def test_no_typed_tex_can_be_given():
+    d = Derivation("t", "t")
+    with pytest.raises(TypeError):
+        d.chain((x**2, "an old-style first step", r"x^2"), (x**2, "typed TeX"))
+    with pytest.raises(TypeError):
+        d.fact(sp.Eq(x, x, evaluate=False), "why", tex=r"x = x")
 
 
 def test_a_fact_must_be_a_statement_not_a_boolean():

