@@ -67,8 +67,17 @@ def opaque_statistics(d):
 
 
 def batch_statistics(d):
-    """Define μ, σ², s = √(σ² + ε) and x̂_n = (x_n − μ)/s on ``d``."""
-    d.define(mu, product(1 / N, sp.Sum(x[n], (n, 1, N))))
+    """Define μ, σ², s = √(σ² + ε) and x̂_n = (x_n − μ)/s on ``d``.
+
+    μ stays whole (:class:`batch_mean`, with its rule ∂μ/∂x_i = 1/N) so that no check expands a
+    sum inside a sum inside a square root; where a step needs what μ is, the engine writes it
+    out. Its definition is shown, and checked, as the first fact.
+    """
+    d.define(mu, batch_mean(x, N), show=False)
+    d.fact(
+        sp.Eq(batch_mean(x, N), product(1 / N, sp.Sum(x[n], (n, 1, N))), evaluate=False),
+        "the batch mean",
+    )
     d.define(var, product(1 / N, sp.Sum((x[n] - mu) ** 2, (n, 1, N))))
     d.define(s, sp.sqrt(var + eps))
     d.define(xhat, sp.Lambda(n, (x[n] - mu) / s))
@@ -120,6 +129,10 @@ def batch_std_grad():
         ),
         ((x[i] - mu) / (N * s), "the deviations from the mean sum to zero"),
         (xhat[i] / N, ("the normalised input ", xhat[i])),
+    )
+    d.fact(
+        sp.Eq(sp.Derivative(product(1 / N, sp.Sum(x[n], (n, 1, N))), x[i]), 1 / N, evaluate=False),
+        "the rule μ moves by 1/N used above",
     )
     return d
 

@@ -392,7 +392,10 @@ class Derivation:
     def _check_tie(self, t, rng, points):
         claim = concrete(self.unfold(t.claim))
         claim = claim if isinstance(claim, sp.MatrixBase) else sp.Matrix([claim])
-        f = sp.lambdify(t.inputs, claim, "numpy")
+        # lambdify needs names that are Python identifiers; renaming x_{11} … first (a fast
+        # structural replacement) spares it a slow substitution pass of its own.
+        plain = [sp.Dummy(f"v{k}") for k in range(len(t.inputs))]
+        f = sp.lambdify(plain, claim.xreplace(dict(zip(t.inputs, plain, strict=True))), "numpy")
         wrt_idx = [t.inputs.index(s) for s in (t.wrt or [])]
         t.err_numnet, t.err_float32, t.err_fd = 0.0, None, None
         float32 = _takes_dtype(t.numnet)

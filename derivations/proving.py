@@ -22,6 +22,32 @@ RANDOM_POINTS, GRID_POINTS = 20, 20
 SIMPLIFY_BUDGET, REDUCTION_BUDGET = 4.0, 3.0
 
 
+def _skip_futile_summation():
+    """Make SymPy give up at once on a symbolic sum of array entries such as Σ_n x_n.
+
+    ``Sum.doit`` hands a sum it cannot sift to Gosper's algorithm and hypergeometric summation,
+    which search for a closed form for seconds; a sum over entries x_n of an array has none. The
+    wrapper answers "no closed form" for such sums only; every other sum is summed as before.
+    """
+    from sympy.concrete import summations
+
+    original = summations.eval_sum_symbolic
+    if getattr(original, "_skips_indexed", False):
+        return
+
+    def eval_sum_symbolic(f, limits):
+        i = limits[0]
+        if any(i in entry.free_symbols for entry in f.atoms(sp.Indexed)):
+            return None
+        return original(f, limits)
+
+    eval_sum_symbolic._skips_indexed = True
+    summations.eval_sum_symbolic = eval_sum_symbolic
+
+
+_skip_futile_summation()
+
+
 class _Timeout(Exception):
     pass
 
@@ -134,6 +160,7 @@ def _reductions(ranges):
         sp.expand,
         lambda d: sp.expand(split_sums(settle(sp.expand(d)))) if d.has(sp.Sum) else d,
         lambda d: sp.expand(settle(d)) if d.has(sp.Sum, sp.KroneckerDelta) else d,
+        lambda d: sp.expand(split_sums(settle(sp.expand(concrete(d))))) if d.has(sp.Sum) else d,
         lambda d: sp.cancel(sp.together(d)),
         lambda d: sp.cancel(sp.together(sp.expand(settle(concrete(d))))),
         lambda d: sp.cancel(sp.together(sp.expand(concrete(d).rewrite(sp.exp)))),
