@@ -14,7 +14,7 @@ SGD's rule is derived and compared with the other common momentum form in
 
 import numpy as np
 
-from numnet._validate import shape_str
+from numnet._validate import all_finite, shape_str
 from numnet.module import Module, Parameter
 
 
@@ -79,7 +79,7 @@ def checked_grad(who, i, p):
         )
     if g.dtype.kind != "f":
         raise TypeError(f"{who}: params[{i}].grad must be a float array, got {g.dtype}")
-    if not np.isfinite(g).all():
+    if not all_finite(g):
         raise ValueError(f"{who}: params[{i}].grad contains NaN or infinity; no update made")
     return g
 
@@ -174,7 +174,7 @@ class SGD(Optimizer):
     lr : float
         Learning rate ``η > 0``. A public attribute: schedules (:mod:`numnet.schedules`) set it.
     momentum : float, default 0.0
-        Momentum factor ``μ >= 0``.
+        Momentum coefficient ``β >= 0``.
     weight_decay : float, default 0.0
         L2 penalty ``λ >= 0``: ``λ·p`` is added to each gradient (the gradient of ``λ/2 ‖p‖²``).
     nesterov : bool, default False
@@ -184,7 +184,8 @@ class SGD(Optimizer):
     ----------
     params : list of Parameter
     momentum_buffers : list of ndarray or None
-        The velocity ``v`` of each parameter (``None`` until its first step with momentum).
+        The momentum buffer ``m`` of each parameter (``None`` until its first step with
+        momentum).
 
     Notes
     -----
@@ -193,13 +194,13 @@ class SGD(Optimizer):
     .. code-block:: text
 
         g ← g + λ p                          (if λ ≠ 0)
-        v ← g  on the first step, else  v ← μ v + g      (if μ ≠ 0)
-        g ← g + μ v  if nesterov,  else  g ← v            (if μ ≠ 0)
+        m ← g  on the first step, else  m ← β m + g      (if β ≠ 0)
+        g ← g + β m  if nesterov,  else  g ← m            (if β ≠ 0)
         p ← p − η g
 
     With a constant ``η`` this gives the same trajectory as the other common form
-    ``u ← μ u − η g, p ← p + u`` (``u = −η v``); the two differ once ``η`` changes
-    (``derivations/momentum.py``). With a constant gradient the step approaches ``η g / (1 − μ)``.
+    ``u ← β u − η g, p ← p + u`` (``u = −η m``); the two differ once ``η`` changes
+    (``derivations/momentum.py``). With a constant gradient the step approaches ``η g / (1 − β)``.
 
     Examples
     --------
