@@ -307,7 +307,7 @@ def test_mistake_is_recognised(name, key):
     assert result.mistake == key, str(result)
     short, hint, link = MISTAKES[key]
     assert short in str(result) and link in str(result)
-    assert f"]({link})" in result._repr_markdown_()
+    assert f'<a href="{link}">' in result._repr_markdown_()
 
 
 def test_bce_epsilon_is_recognised_for_other_common_values():

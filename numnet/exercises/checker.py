@@ -101,7 +101,9 @@ class Result:
         lines += [f"- {d}" if markdown else f"  {d}" for d in self.details]
         if self.mistake is not None:
             short, hint, link = MISTAKES[self.mistake]
-            see = f"[see the book]({link})" if markdown else f"(see {link})"
+            # raw HTML: a Markdown link to a page of the built book is not a cross-reference
+            # that Sphinx could resolve from a notebook's output
+            see = f'<a href="{link}">see the book</a>' if markdown else f"(see {link})"
             lines.append(
                 f"This looks like **{short}** (`{self.mistake}`): {hint} {see}"
                 if markdown
