@@ -198,3 +198,12 @@ def test_cli_list_and_only(capsys):
     assert main(["--only", NAMES[0]]) == 0
     out = capsys.readouterr().out
     assert "1 passed, 0 failed" in out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_derivation_is_shown_in_its_chapter(name):
+    """The number, the label and the appendix's chapter link all assume this."""
+    from pathlib import Path
+
+    chapter = Path(__file__).resolve().parents[1] / "book" / f"{derivations.chapter(name)}.md"
+    assert f'derivations.get("{name}")' in chapter.read_text(), f"{name} is not in {chapter.name}"
