@@ -104,10 +104,13 @@ class MaxPool2d(_Pool2d):
     def forward(self, x):
         """``x``: (N, C, H, W) -> ``y``: (N, C, Ho, Wo)."""
         x = self._check_input(x)
-        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, self._output_hw(x)
-        xp = _pad(x, self.padding, value=-np.inf) if any(self.padding) else x
-        row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))  # (N, C, Hp, Wo)
-        y, row = max_and_first(_along(row_max, 2, kh, sh, ho))  # (N, C, Ho, Wo)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        ho, wo = self._output_hw(x)
+        pad = any(self.padding)
+        xp = _pad(x, self.padding, value=-np.inf) if pad else x
+        # the maximum of each row of a window, then of those rows
+        row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))  # (N,C,Hp,Wo)
+        y, row = max_and_first(_along(row_max, 2, kh, sh, ho))  # (N,C,Ho,Wo)
         self._remember(xp_shape=xp.shape, row=row, col=col, y=y)
         return y
 

@@ -368,13 +368,20 @@ def _evaluate(model, loss_fn, x, y, resolved_metrics, batch_size=1024):
     return scores
 
 
+#: Short names for the progress line, so that it fits a book's code column (≤ 76 characters).
+_SHORT = {"accuracy": "acc", "val_accuracy": "val_acc"}
+
+
 def _format_epoch(epoch, epochs, row, seconds):
     parts = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
     parts += [
-        f"{key} {value:.4g}" if key == "lr" else f"{key} {value:.4f}" for key, value in row.items()
+        f"{_SHORT.get(key, key)} {value:.4g}"
+        if key == "lr"
+        else f"{_SHORT.get(key, key)} {value:.4f}"
+        for key, value in row.items()
     ]
-    parts.append(f"{seconds:.2f}s")
-    return "  ".join(parts)
+    parts.append(f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s")
+    return " ".join(parts)
 
 
 def fit(

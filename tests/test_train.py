@@ -269,7 +269,10 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     )  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("epoch 1/3") and "val_accuracy" in lines[2]
+    assert lines[0].startswith("epoch 1/3") and " val_acc " in lines[2]
+    # fits a book's code column, and shows a real timing (not "0.00s")
+    assert all(len(line) <= 76 for line in lines)
+    assert all(line.endswith("ms") or line.endswith("s") for line in lines)
 
 
 # -- bad input fails clearly and before any update -------------------------------------------
