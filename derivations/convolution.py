@@ -359,7 +359,7 @@ def conv_as_matrix_product():
 
 @derivation
 def im2col_general():
-    c_in, c_out, h, w, kh, kw, stride, padding = 2, 2, 3, 4, 2, 3, 2, 1
+    c_in, c_out, h, w, kh, kw, stride, padding = 2, 2, 3, 4, 2, 2, 2, 1
     ho = (h + 2 * padding - kh) // stride + 1
     wo = (w + 2 * padding - kw) // stride + 1
     d = Derivation(
