@@ -322,9 +322,20 @@ def counterexample(a, b, rng):
     for point in itertools.islice(sample_points(symbols, rng), RANDOM_POINTS):
         values = dict(zip(symbols, (sp.nsimplify(round(v, 2)) for v in point), strict=True))
         difference = (a - b).subs(values)
-        if any(sp.simplify(entry) != 0 for entry in difference):
+        if any(_clearly_nonzero(entry) for entry in difference):
             return values
     return None
+
+
+def _clearly_nonzero(value):
+    """True when ``value`` (no symbols left) is not zero: exactly, or by a wide margin at 30 digits."""
+    value = sp.sympify(value)
+    if value.is_Rational:
+        return value != 0
+    if value.free_symbols or value.atoms(sp.core.function.AppliedUndef):
+        return sp.simplify(value) != 0  # a function left undefined (g): SymPy's verdict
+    number = value.evalf(30)
+    return bool(number.is_number and abs(number) > 1e-12)
 
 
 def holds(relation, rng=None, ranges=None):
