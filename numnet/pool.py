@@ -110,7 +110,7 @@ class MaxPool2d(_Pool2d):
         xp = _pad(x, self.padding, value=-np.inf) if pad else x
         # the maximum of each row of each window, then of those rows
         row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))
-        y, row = max_and_first(_along(row_max, 2, kh, sh, ho))  # (N,C,Ho,Wo)
+        y, row = max_and_first(_along(row_max, 2, kh, sh, ho))
         self._remember(xp_shape=xp.shape, row=row, col=col, y=y)
         return y
 
