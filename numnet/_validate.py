@@ -82,3 +82,17 @@ def check_positive_int(who, value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{who}: {name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_number(who, name, value, *, positive=False, below_one=False):
+    """``value`` as a float; finite and ``>= 0`` (``> 0`` if ``positive``, ``< 1`` if ``below_one``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if below_one:
+        if not 0 <= value < 1:
+            raise ValueError(f"{who}: {name} must be in [0, 1), got {value!r}")
+    elif not np.isfinite(value) or (value <= 0 if positive else value < 0):
+        expected = "> 0" if positive else ">= 0"
+        raise ValueError(f"{who}: {name} must be finite and {expected}, got {value!r}")
+    return value

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from numnet._validate import check_number as _check_number
 from numnet.module import Parameter
 from numnet.optim import checked_grad
 
@@ -34,15 +35,6 @@ def _grads(who, params):
             raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Parameter")
     grads = [(p, checked_grad(who, i, p)) for i, p in enumerate(params)]
     return [(p, g) for p, g in grads if g is not None]
-
-
-def _check_number(who, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{who}: {name} must be finite and >= 0, got {value!r}")
-    return value
 
 
 def clip_grad_norm_(params, max_norm, norm_type=2.0):

@@ -20,17 +20,8 @@ from collections import Counter
 
 import numpy as np
 
+from numnet._validate import check_number as _check_number
 from numnet._validate import check_positive_int
-
-
-def _check_number(who, name, value):
-    """``value`` as a float, finite and ``>= 0``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{who}: {name} must be finite and >= 0, got {value!r}")
-    return value
 
 
 def _check_count(who, name, value):
