@@ -47,7 +47,8 @@ class Linear(Module):
     def forward(self, x):
         """``x``: (N, in_features) -> ``y``: (N, out_features)."""
         x = self._check_input(x, dtype=self.weight.data.dtype)
-        check_shape(self.name, x, ("N", self.in_features))
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            check_shape(self.name, x, ("N", self.in_features))  # raises
         y = x @ self.weight.data
         if self.bias is not None:
             y += self.bias.data

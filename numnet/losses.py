@@ -14,6 +14,7 @@ import numpy as np
 
 from numnet._validate import check_float, shape_str
 from numnet.activations import check_number, sigmoid
+from numnet.module import check_prediction, trusted
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -80,7 +81,7 @@ class Loss:
 
     def _check_pair(self, pred, target):
         """Float ``pred``; float ``target`` of exactly the same shape (no broadcasting)."""
-        pred = check_float(self.name, pred, name="prediction")
+        pred = check_prediction(self.name, pred)
         target = check_float(self.name, target, name="target")
         if target.shape != pred.shape:
             raise ValueError(
@@ -188,7 +189,7 @@ def _class_scores_and_target(who, pred, target, probabilities_allowed, ignore_in
     Returns ``(scores (N, K), labels (N,) or None, probs (N, K) or None)``. Labels equal to
     ``ignore_index`` are allowed (they are ignored); every other label must lie in ``[0, K)``.
     """
-    pred = check_float(who, pred, name="prediction")
+    pred = check_prediction(who, pred)
     if pred.ndim not in (1, 2):
         raise ValueError(
             f"{who}: expected prediction of shape (N, K) (or (K,) for one sample), "
@@ -453,7 +454,8 @@ class CrossEntropyLoss(_ClassIndexLoss):
             grad.reshape(-1)[picked] -= rate.ravel() if np.ndim(rate) else rate
         else:
             grad = (exp * (targets.sum(axis=axis, keepdims=True) / sums) - targets) * rate
-        return (grad.T if axis == 0 else grad).reshape(shape)
+        # |entries| <= rate * max weight: finite, so the layer below need not scan them again
+        return trusted((grad.T if axis == 0 else grad).reshape(shape))
 
 
 class NLLLoss(_ClassIndexLoss):

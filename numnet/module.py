@@ -37,7 +37,8 @@ class _Pass:
     number = 0  # counts outermost calls; a cache from an earlier pass is forgotten
     calls = []  # (module, output) of every inner call of this pass, in the order they returned
     produced = None  # the output of the previous inner call: its values need no second scan
-    trusted_grad = None  # a dx that a layer of this backward pass just returned
+    checked_output = None  # the last outermost call's output, scanned for NaN/infinity
+    trusted_grad = None  # a gradient numnet just returned (a layer's dx or a loss's dpred)
     no_input_grad = None  # the module whose input gradient nobody needs
 
 
@@ -59,6 +60,21 @@ def _one_cache_per_backward(backward):
             self._in_backward = self._taken = None
 
     return wrapper
+
+
+def check_prediction(who, pred):
+    """A loss's prediction as a float array with finite values; the output that the outermost
+    module call has just checked (the usual ``loss(model(x), y)``) is not scanned again."""
+    if pred is _state.checked_output and pred is not None:
+        return check_float_dtype(who, pred, name="prediction")
+    return check_float(who, pred, name="prediction")
+
+
+def trusted(grad):
+    """Mark a gradient that a loss computed from checked values: the layer it is passed to
+    checks only its shape and dtype, not its values again. Returns ``grad``."""
+    _state.trusted_grad = grad
+    return grad
 
 
 class Parameter:
@@ -142,8 +158,10 @@ class Module:
         if not outermost:
             state.calls.append((self, y))
             state.produced = y
-        elif isinstance(y, np.ndarray) and y.dtype.kind == "f" and not all_finite(y):
-            self._report_non_finite(y)
+        elif isinstance(y, np.ndarray) and y.dtype.kind == "f":
+            if not all_finite(y):
+                self._report_non_finite(y)
+            state.checked_output = y  # a loss given this array need not scan it again
         return y
 
     def forward(self, x):

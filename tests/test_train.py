@@ -172,10 +172,12 @@ def test_binary_classification_with_bce_with_logits():
 def test_early_stopping_stops_when_the_monitored_value_stalls():
     x, y = blobs()
     history = fit(
-        mlp(), numnet.CrossEntropyLoss(), FrozenOptimizer(), x, y, epochs=20,
-        early_stopping=EarlyStopping(monitor="loss", patience=3), verbose=False,
+        mlp(), numnet.CrossEntropyLoss(), FrozenOptimizer(), x, y, epochs=20, rng=0,
+        early_stopping=EarlyStopping(monitor="loss", patience=3, min_delta=1e-12), verbose=False,
     )  # fmt: skip
-    # frozen weights: epoch 1 sets the best loss, epochs 2, 3, 4 do not improve on it
+    # frozen weights: epoch 1 sets the best loss, epochs 2, 3, 4 do not improve on it. Each
+    # epoch sums the same losses in another (shuffled) order, so they differ by ~1e-16: an
+    # improvement must exceed min_delta = 1e-12 to count
     assert history.epochs == 4
     assert history.stopped_early and history.best_epoch == 1
 
