@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from optimizer_problem import P0, gradient, trajectory
 
 from numnet import Adagrad, Parameter
 
 STEPS = 50
-P0 = [1.5, -2.0, 0.7]
 
 
 def reference_adagrad(
@@ -39,22 +39,6 @@ def reference_adagrad(
     return np.array(trajectory)
 
 
-def gradient(p):
-    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
-    return a @ p + np.array([0.5, -1.0, 0.25]) + 0.3 * np.sin(3 * p)
-
-
-def run_numnet(p0, steps, **options):
-    p = Parameter(np.array(p0, dtype=np.float64))
-    opt = Adagrad([p], **options)
-    trajectory = []
-    for _ in range(steps):
-        p.grad = gradient(p.data)
-        opt.step()
-        trajectory.append(p.data.copy())
-    return np.array(trajectory)
-
-
 CONFIGS = [
     dict(),
     dict(lr=0.1),
@@ -68,7 +52,7 @@ CONFIGS = [
 def test_adagrad_follows_torch_algorithm(options):
     # Same formulas; the reference multiplies γ̃ g then divides, as Adagrad does — the two
     # agree to a rounding or two per step; 1e-12 leaves room over 50 steps.
-    ours = run_numnet(P0, STEPS, **options)
+    ours = trajectory(Adagrad, STEPS, **options)
     ref = reference_adagrad(P0, gradient, STEPS, **options)
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
     assert np.abs(ours[-1] - ours[0]).max() > 1e-2

@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from optimizer_problem import P0, gradient, noisy_gradient, trajectory
 
 import numnet
 from numnet import Adam, Parameter
 
 STEPS = 50
-P0 = [1.5, -2.0, 0.7]
 
 
 def reference_adam(
@@ -51,31 +51,6 @@ def reference_adam(
     return np.array(trajectory)
 
 
-def gradient(p):
-    """The gradient of a non-quadratic loss, so that trajectories depend on every detail."""
-    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
-    return a @ p + np.array([0.5, -1.0, 0.25]) + 0.3 * np.sin(3 * p)
-
-
-def noisy_gradient():
-    """A gradient with a fixed random term per call: its sign flips, so v rises and falls."""
-    noise = iter(np.random.default_rng(0).standard_normal((STEPS, 3)))
-    return lambda p: gradient(p) + 2.0 * next(noise)
-
-
-def run_numnet(p0, grad_fn, steps, lrs=None, **options):
-    p = Parameter(np.array(p0, dtype=np.float64))
-    opt = Adam([p], **options)
-    trajectory = []
-    for step in range(steps):
-        if lrs is not None:
-            opt.lr = lrs[step]
-        p.grad = grad_fn(p.data)
-        opt.step()
-        trajectory.append(p.data.copy())
-    return np.array(trajectory)
-
-
 CONFIGS = [
     dict(),
     dict(lr=0.05),
@@ -92,15 +67,19 @@ def test_adam_follows_torch_algorithm(options, noisy):
     # The reference divides m and v by the bias corrections before the square root; Adam (as
     # PyTorch) folds them into the step size and √(1 − β2^t): the same numbers up to a few
     # roundings per step, so 50 steps agree to ~1e-15 relative; 1e-12 leaves room.
-    ours = run_numnet(P0, noisy_gradient() if noisy else gradient, STEPS, **options)
-    ref = reference_adam(P0, noisy_gradient() if noisy else gradient, STEPS, **options)
+    ours = trajectory(
+        Adam, STEPS, noisy_gradient(STEPS, seed=0, scale=2.0) if noisy else gradient, **options
+    )
+    ref = reference_adam(
+        P0, noisy_gradient(STEPS, seed=0, scale=2.0) if noisy else gradient, STEPS, **options
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
     assert np.abs(ours[-1] - ours[0]).max() > 1e-2  # it actually moved
 
 
 def test_adam_follows_reference_when_lr_changes_between_steps():
     lrs = [0.05 * 0.9**k for k in range(STEPS)]
-    ours = run_numnet(P0, gradient, STEPS, lrs=lrs, lr=0.05, amsgrad=True)
+    ours = trajectory(Adam, STEPS, lrs=lrs, lr=0.05, amsgrad=True)
     ref = reference_adam(P0, gradient, STEPS, lrs=lrs, lr=0.05, amsgrad=True)
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
 

@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from optimizer_problem import P0, gradient, trajectory
 
 from numnet import Adam, AdamW, Parameter
 
 STEPS = 50
-P0 = [1.5, -2.0, 0.7]
 
 
 def reference_adamw(
@@ -41,22 +41,6 @@ def reference_adamw(
     return np.array(trajectory)
 
 
-def gradient(p):
-    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
-    return a @ p + np.array([0.5, -1.0, 0.25]) + 0.3 * np.sin(3 * p)
-
-
-def run_numnet(p0, steps, cls=AdamW, **options):
-    p = Parameter(np.array(p0, dtype=np.float64))
-    opt = cls([p], **options)
-    trajectory = []
-    for _ in range(steps):
-        p.grad = gradient(p.data)
-        opt.step()
-        trajectory.append(p.data.copy())
-    return np.array(trajectory)
-
-
 CONFIGS = [
     dict(),
     dict(lr=0.05),
@@ -70,7 +54,7 @@ CONFIGS = [
 def test_adamw_follows_torch_algorithm(options):
     # θ − γλθ (reference) and θ·(1 − γλ) (AdamW, as PyTorch) round differently; with Adam's
     # bias-correction roundings the trajectories agree to ~1e-15 relative, 1e-12 leaves room.
-    ours = run_numnet(P0, STEPS, **options)
+    ours = trajectory(AdamW, STEPS, **options)
     ref = reference_adamw(P0, gradient, STEPS, **options)
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
     assert np.abs(ours[-1] - ours[0]).max() > 1e-2
@@ -101,7 +85,7 @@ def test_decay_is_decoupled_unlike_adams_l2():
 def test_zero_weight_decay_is_adam():
     options = dict(lr=0.05, betas=(0.8, 0.99), amsgrad=True, weight_decay=0.0)
     np.testing.assert_array_equal(
-        run_numnet(P0, STEPS, **options), run_numnet(P0, STEPS, cls=Adam, **options)
+        trajectory(AdamW, STEPS, **options), trajectory(Adam, STEPS, **options)
     )
 
 

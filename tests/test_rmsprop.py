@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from optimizer_problem import P0, gradient, noisy_gradient, trajectory
 
 from numnet import Parameter, RMSprop
 
 STEPS = 50
-P0 = [1.5, -2.0, 0.7]
 
 
 def reference_rmsprop(
@@ -49,27 +49,6 @@ def reference_rmsprop(
     return np.array(trajectory)
 
 
-def gradient(p):
-    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
-    return a @ p + np.array([0.5, -1.0, 0.25]) + 0.3 * np.sin(3 * p)
-
-
-def noisy_gradient():
-    noise = iter(np.random.default_rng(1).standard_normal((STEPS, 3)))
-    return lambda p: gradient(p) + next(noise)
-
-
-def run_numnet(p0, grad_fn, steps, **options):
-    p = Parameter(np.array(p0, dtype=np.float64))
-    opt = RMSprop([p], **options)
-    trajectory = []
-    for _ in range(steps):
-        p.grad = grad_fn(p.data)
-        opt.step()
-        trajectory.append(p.data.copy())
-    return np.array(trajectory)
-
-
 CONFIGS = [
     dict(),
     dict(lr=0.01, momentum=0.9),
@@ -84,8 +63,12 @@ CONFIGS = [
 def test_rmsprop_follows_torch_algorithm(options, noisy):
     # The reference computes ḡ·α + (1 − α)g where RMSprop (as PyTorch's lerp) computes
     # ḡ + (1 − α)(g − ḡ): a rounding apart per step; 50 steps agree to ~1e-15, 1e-12 is room.
-    ours = run_numnet(P0, noisy_gradient() if noisy else gradient, STEPS, **options)
-    ref = reference_rmsprop(P0, noisy_gradient() if noisy else gradient, STEPS, **options)
+    ours = trajectory(
+        RMSprop, STEPS, noisy_gradient(STEPS, seed=1) if noisy else gradient, **options
+    )
+    ref = reference_rmsprop(
+        P0, noisy_gradient(STEPS, seed=1) if noisy else gradient, STEPS, **options
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
     assert np.abs(ours[-1] - ours[0]).max() > 1e-2
 

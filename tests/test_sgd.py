@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from optimizer_problem import P0, gradient, trajectory
 
 import numnet
 from numnet import SGD, Parameter
@@ -36,26 +37,6 @@ def reference_sgd(p0, grad_fn, steps, lr, momentum=0.0, weight_decay=0.0, nester
     return np.array(trajectory)
 
 
-def gradient(p):
-    """The gradient of a non-quadratic loss, so that trajectories depend on every detail."""
-    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
-    return a @ p + np.array([0.5, -1.0, 0.25]) + 0.3 * np.sin(3 * p)
-
-
-def run_numnet(p0, steps, lrs=None, **options):
-    p = Parameter(np.array(p0, dtype=np.float64))
-    opt = SGD([p], **options)
-    trajectory = []
-    for step in range(steps):
-        if lrs is not None:
-            opt.lr = lrs[step]
-        p.grad = gradient(p.data)
-        opt.step()
-        trajectory.append(p.data.copy())
-    return np.array(trajectory)
-
-
-P0 = [1.5, -2.0, 0.7]
 CONFIGS = [
     dict(lr=0.1),
     dict(lr=0.05, momentum=0.5),
@@ -69,7 +50,7 @@ CONFIGS = [
 
 @pytest.mark.parametrize("options", CONFIGS, ids=str)
 def test_sgd_follows_torch_algorithm(options):
-    ours = run_numnet(P0, STEPS, **options)
+    ours = trajectory(SGD, STEPS, **options)
     ref = reference_sgd(P0, gradient, STEPS, **options)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
     assert np.abs(ours[-1] - ours[0]).max() > 1e-3  # it actually moved
@@ -78,15 +59,15 @@ def test_sgd_follows_torch_algorithm(options):
 def test_sgd_follows_reference_when_lr_changes_between_steps():
     lrs = [0.1 * 0.9**k for k in range(STEPS)]
     options = dict(lr=0.1, momentum=0.9, weight_decay=0.01)
-    ours = run_numnet(P0, STEPS, lrs=lrs, **options)
+    ours = trajectory(SGD, STEPS, lrs=lrs, **options)
     ref = reference_sgd(P0, gradient, STEPS, lrs=lrs, **options)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
 
 
 def test_momentum_and_nesterov_change_the_trajectory():
-    plain = run_numnet(P0, 10, lr=0.05)
-    heavy = run_numnet(P0, 10, lr=0.05, momentum=0.9)
-    nesterov = run_numnet(P0, 10, lr=0.05, momentum=0.9, nesterov=True)
+    plain = trajectory(SGD, 10, lr=0.05)
+    heavy = trajectory(SGD, 10, lr=0.05, momentum=0.9)
+    nesterov = trajectory(SGD, 10, lr=0.05, momentum=0.9, nesterov=True)
     assert np.abs(plain - heavy).max() > 1e-2
     assert np.abs(heavy - nesterov).max() > 1e-2
 
