@@ -10,6 +10,8 @@ network at small sizes, where SymPy can also differentiate the loss directly.
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.utilities.lambdify import implemented_function
 
 import numnet
 from derivations import derivation
@@ -117,6 +119,197 @@ class _LinearTanh(numnet.Sequential):
     def __init__(self, layer):
         super().__init__(layer, numnet.Tanh())
         self.weight, self.bias = layer.weight, layer.bias
+
+
+# ----------------------------------------------------------------------------------------
+# The equations of backpropagation, in matrices
+# ----------------------------------------------------------------------------------------
+class activation(sp.Function):  # noqa: N801 - printed name
+    """A generic differentiable activation ``g``; SymPy differentiates it to ``g'``."""
+
+    def fdiff(self, argindex=1):
+        return activation_prime(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        return r"g\left(%s\right)" % printer._print(self.args[0])
+
+
+class activation_prime(sp.Function):  # noqa: N801
+    """``g'``, the derivative of :class:`activation`."""
+
+    def _latex(self, printer, exp=None):
+        return r"g'\left(%s\right)" % printer._print(self.args[0])
+
+
+class _Entrywise(ElementwiseApplyFunction):
+    """A function applied entry by entry, whose derivative SymPy writes with a fixed variable.
+
+    SymPy's matrix calculus writes the derivative of ``g`` applied entry by entry as
+    ``Lambda(d, g'(d))`` with a fresh dummy ``d`` each time, and two such lambdas never compare
+    equal. Here the derivative is still SymPy's, bound to the one variable ``ξ``, so that the
+    derived ``g'(z)`` and the one written in the claim are the same expression.
+    """
+
+    def _get_function_fdiff(self):
+        return sp.Lambda(_xi, self.function(_xi).diff(_xi))
+
+
+def entrywise(function, matrix):
+    """``function`` applied to every entry of ``matrix``, printed ``function(matrix)``.
+
+    Written the way SymPy's matrix calculus writes a derivative: the same class and the
+    same variable ``ξ``, so that a claim and a derived result compare equal.
+    """
+    kind = _Entrywise if function is activation else ElementwiseApplyFunction
+    return kind(sp.Lambda(_xi, function(_xi)), matrix)
+
+
+@derivation
+def backprop_equations():
+    A, W, b = (
+        sp.MatrixSymbol("a^{(l-1)}", N, D),
+        sp.MatrixSymbol("W^{(l)}", D, H),
+        sp.MatrixSymbol("b^{(l)}", 1, H),
+    )
+    Z, A_out = sp.MatrixSymbol("z^{(l)}", N, H), sp.MatrixSymbol("a^{(l)}", N, H)
+    up, up_z = sp.MatrixSymbol(r"\delta^{(l)}", N, H), sp.MatrixSymbol(r"\delta_z^{(l)}", N, H)
+    down = sp.MatrixSymbol(r"\delta^{(l-1)}", N, D)
+    # braces make SymPy's canonical order of a sum aW + 1b the order a reader expects
+    one = sp.MatrixSymbol(r"{\mathbf{1}}", N, 1)
+    d = Derivation(
+        "backprop_equations",
+        "The equations of backpropagation, in matrices",
+        (
+            "Layer l of a network takes the activations ",
+            A,
+            " (N × D) of the layer below to ",
+            Z,
+            " and ",
+            A_out,
+            " (N × H). The loss L depends on ",
+            W,
+            ", ",
+            b,
+            " and ",
+            A,
+            " only through ",
+            A_out,
+            ", and ",
+            up,
+            " = ∂L/∂",
+            A_out,
+            " is the upstream gradient the layer above sends down. By the chain rule, L changes "
+            "with each of them as the sum of the entries of ",
+            sp.HadamardProduct(up, A_out),
+            " does with ",
+            up,
+            " held fixed (the check's definitions, at the bottom); SymPy's matrix calculus "
+            "differentiates that sum with the sizes left as symbols.",
+        ),
+        sizes="every N, D, H and every differentiable g",
+    )
+    d.define(Z, A * W + one * b)
+    d.define(A_out, entrywise(activation, Z))
+    d.define(up_z, sp.HadamardProduct(up, entrywise(activation_prime, Z)))
+    surrogate = sp.Trace(up.T * A_out)  # Σ_n Σ_k δ_nk a_nk
+    grad_W = sp.MatrixSymbol(r"\frac{\partial L}{\partial W^{(l)}}", D, H)
+    grad_b = sp.MatrixSymbol(r"\frac{\partial L}{\partial b^{(l)}}", 1, H)
+    for gradient_, wrt in [(grad_W, W), (grad_b, b), (down, A)]:
+        d.define(gradient_, sp.Derivative(surrogate, wrt), show=False)
+    weight = d.chain(
+        grad_W,
+        (A.T * up_z, "the weight gradient: the layer's input, transposed, times δ_z"),
+    )
+    bias = d.chain(grad_b, (one.T * up_z, "the bias gradient: the column sums of δ_z"))
+    recursion = d.chain(
+        down,
+        (
+            up_z * W.T,
+            "the gradient sent down, which is the upstream gradient of layer l − 1: "
+            "the same lines then run for l − 1, from l = L down to l = 1",
+        ),
+    )
+    _tie_three_layers(d, {A: A, W: W, b: b, up: up, one: one}, A_out, weight, bias, recursion)
+    return d
+
+
+def _tie_three_layers(d, names, forward, weight, bias, recursion):
+    """Run the displayed equations through Linear, Tanh, Linear, Tanh, Linear + MSELoss.
+
+    SymPy computes every layer's gradients from the derivation's own formulas (forward,
+    weight, bias and the recursion), at N = 2 samples and widths 3 → 2 → 2 → 1, with
+    g = tanh in the first two layers and g(z) = z in the last; each is tied to numnet's
+    ``Sequential.backward`` and to finite differences of numnet's loss.
+    """
+    rows, widths = 2, [3, 2, 2, 1]
+    layers = [
+        (symbol_matrix(f"w^{{({l})}}", fan_in, fan_out), symbol_matrix(f"b^{{({l})}}", 1, fan_out))
+        for l, (fan_in, fan_out) in enumerate(zip(widths, widths[1:]), start=1)
+    ]
+    X, Y = symbol_matrix("x", rows, widths[0]), symbol_matrix("y", rows, widths[-1])
+    t = sp.Symbol("t", real=True)
+    # tanh as a name that NumPy evaluates (np.tanh): SymPy's own tanh queries the sign of its
+    # argument each time the large claims are rebuilt, which costs seconds and proves nothing
+    tanh = implemented_function("tanh", np.tanh)
+    functions = [sp.Lambda(t, tanh(t)), sp.Lambda(t, tanh(t)), sp.Lambda(t, t)]
+    A, W, b, up, one = names.values()
+
+    def at(formula, a, layer, delta, g):
+        """``formula`` of one layer with its explicit matrices and its activation ``g``."""
+        (w, bias), sizes = layer, {N: a.rows, D: a.cols, H: layer[0].cols}
+        concrete_names = {A: a, W: w, b: bias, up: delta, one: sp.ones(a.rows, 1)}
+        e = d.unfold(formula).subs(sizes)
+        e = e.xreplace({s.subs(sizes): v for s, v in concrete_names.items()}).doit()
+        derivative = sp.Lambda(t, sp.diff(g(t).replace(tanh, sp.tanh), t).replace(sp.tanh, tanh))
+        return sp.Matrix(e).replace(activation, g).replace(activation_prime, derivative)
+
+    activations, zero = [X], sp.zeros(rows, 1)
+    for layer, g in zip(layers, functions, strict=True):
+        activations.append(at(forward, activations[-1], layer, zero * layer[1], g))
+    # δ of the network's output: the derivative of the mean squared error, by SymPy
+    prediction = symbol_matrix("p", rows, widths[-1])
+    mse = sum((prediction - Y).applyfunc(lambda e: e**2)) / len(Y)
+    delta = gradient(mse, prediction).xreplace(dict(zip(prediction, activations[-1], strict=True)))
+    grads = {}
+    for l in range(len(layers), 0, -1):
+        a, layer, g = activations[l - 1], layers[l - 1], functions[l - 1]
+        grads[l] = at(weight, a, layer, delta, g), at(bias, a, layer, delta, g)
+        delta = at(recursion, a, layer, delta, g)
+
+    def build(values, dtype=np.float64):
+        parts = [X, *(m for layer in layers for m in layer), Y]
+        arrays = np.split(np.asarray(values, dtype=dtype), np.cumsum([len(p) for p in parts])[:-1])
+        x, *params, y = (v.reshape(p.shape) for v, p in zip(arrays, parts, strict=True))
+        linears = []
+        for w, bias in zip(params[::2], params[1::2], strict=True):
+            linear = numnet.Linear(*w.shape).astype(dtype)
+            linear.weight.data, linear.bias.data = w, bias.ravel()
+            linears.append(linear)
+        model = numnet.Sequential(linears[0], numnet.Tanh(), linears[1], numnet.Tanh(), linears[2])
+        mse = numnet.MSELoss()
+        return model, mse, mse(model(x), y)
+
+    def numnet_grad(values, dtype=np.float64, l=1, attribute="weight"):
+        model, mse, _ = build(values, dtype)
+        model.backward(mse.backward())
+        return getattr(model[2 * (l - 1)], attribute).grad
+
+    inputs = [s for m in [X, *(m for layer in layers for m in layer), Y] for s in m]
+    for l, (grad_w, grad_b) in sorted(grads.items()):
+        for attribute, claim, wrt in [
+            ("weight", grad_w, layers[l - 1][0]),
+            ("bias", grad_b, layers[l - 1][1]),
+        ]:
+            d.tie(
+                claim,
+                inputs,
+                lambda v, dtype=np.float64, l=l, attribute=attribute: numnet_grad(
+                    v, dtype, l, attribute
+                ),
+                f"Sequential(Linear, Tanh, Linear, Tanh, Linear) + MSELoss: layer {l} {attribute}",
+                loss=lambda v: build(v)[2],
+                wrt=list(wrt),
+            )
 
 
 @derivation

@@ -112,19 +112,18 @@ class Optimizer:
         """The current ``lr`` and every parameter's gradient (in the parameter's dtype, or
         ``None``), all validated before anything is changed."""
         lr = _check_number(self.name, "lr", self.lr)  # a schedule or a user may have set it
-        grads = []
-        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
-            g = checked_grad(self.name, i, p)
-            if g is not None:
-                for key, buf in state.items():
-                    if isinstance(buf, np.ndarray) and buf.shape != g.shape:
-                        raise ValueError(
-                            f"{self.name}: params[{i}] changed shape to {shape_str(g.shape)} "
-                            f"since its {key.replace('_', ' ')} was made with "
-                            f"{shape_str(buf.shape)}"
-                        )
-                g = g.astype(p.data.dtype, copy=False)
-            grads.append(g)
+        grads = [checked_grad(self.name, i, p) for i, p in enumerate(self.params)]
+        for i, (p, g, state) in enumerate(zip(self.params, grads, self.state, strict=True)):
+            if g is None:
+                continue
+            for key, buf in state.items():
+                if isinstance(buf, np.ndarray) and buf.shape != g.shape:
+                    raise ValueError(
+                        f"{self.name}: params[{i}] changed shape to {shape_str(g.shape)} "
+                        f"since its {key.replace('_', ' ')} was made with {shape_str(buf.shape)}"
+                    )
+            if g.dtype != p.data.dtype:
+                grads[i] = g.astype(p.data.dtype)
         return lr, grads
 
     def step(self):
