@@ -4,8 +4,10 @@ A layer computes ``z_nk = Σ_m a_nm w_mk + b_k`` and ``a'_nk = g(z_nk)``. Given 
 gradient ``δ_nk = ∂L/∂a'_nk``, the chain rule gives the gradients of its weights and bias and
 the gradient it passes down, ``∂L/∂a_nm``: the δ of the layer below. That recursion, applied
 from the loss back to the input, is backpropagation; :func:`backprop_layer` proves it for every
-N, D, H and any differentiable g, and :func:`two_layer_backprop` follows it through a whole
-network at small sizes, where SymPy can also differentiate the loss directly.
+N, D, H and any differentiable g, :func:`backprop_equations` proves the same three gradients as
+matrix formulas (SymPy's matrix calculus, every N, D, H) and runs them, layer by layer, through
+a three-layer numnet network, and :func:`two_layer_backprop` follows a whole network at small
+sizes, where SymPy can also differentiate the loss directly.
 """
 
 import numpy as np
@@ -157,8 +159,9 @@ class _Entrywise(ElementwiseApplyFunction):
 def entrywise(function, matrix):
     """``function`` applied to every entry of ``matrix``, printed ``function(matrix)``.
 
-    Written the way SymPy's matrix calculus writes a derivative: the same class and the
-    same variable ``ξ``, so that a claim and a derived result compare equal.
+    ``g`` is an :class:`_Entrywise`, so that its derivative comes out bound to ``ξ``; any other
+    function (``g'`` in a claim) is written as SymPy writes that derivative: the same class and
+    the same ``ξ``, so that the claim and the derived result compare equal.
     """
     kind = _Entrywise if function is activation else ElementwiseApplyFunction
     return kind(sp.Lambda(_xi, function(_xi)), matrix)
@@ -174,13 +177,14 @@ def backprop_equations():
     Z, A_out = sp.MatrixSymbol("z^{(l)}", N, H), sp.MatrixSymbol("a^{(l)}", N, H)
     up, up_z = sp.MatrixSymbol(r"\delta^{(l)}", N, H), sp.MatrixSymbol(r"\delta_z^{(l)}", N, H)
     down = sp.MatrixSymbol(r"\delta^{(l-1)}", N, D)
-    # braces make SymPy's canonical order of a sum aW + 1b the order a reader expects
+    # braces make SymPy's canonical order of the sum aW + 1b the order a reader expects
     one = sp.MatrixSymbol(r"{\mathbf{1}}", N, 1)
+    grad_a = sp.MatrixSymbol(r"\frac{\partial L}{\partial a^{(l)}}", N, H)
     d = Derivation(
         "backprop_equations",
         "The equations of backpropagation, in matrices",
         (
-            "Layer l of a network takes the activations ",
+            "Layer l takes the activations ",
             A,
             " (N × D) of the layer below to ",
             Z,
@@ -194,92 +198,112 @@ def backprop_equations():
             A,
             " only through ",
             A_out,
-            ", and ",
-            up,
-            " = ∂L/∂",
-            A_out,
-            " is the upstream gradient the layer above sends down. By the chain rule, L changes "
-            "with each of them as the sum of the entries of ",
+            ", and the layer above sends down the upstream gradient ",
+            sp.Eq(up, grad_a, evaluate=False),
+            ". By the chain rule, L changes with each of them as the sum of the entries of ",
             sp.HadamardProduct(up, A_out),
-            " does with ",
+            ", which is ",
+            sp.Trace(up.T * A_out),
+            ", does with ",
             up,
-            " held fixed (the check's definitions, at the bottom); SymPy's matrix calculus "
-            "differentiates that sum with the sizes left as symbols.",
+            " held fixed (the definitions at the bottom). SymPy's matrix calculus "
+            "differentiates that sum with N, D and H left as symbols.",
         ),
         sizes="every N, D, H and every differentiable g",
     )
     d.define(Z, A * W + one * b)
     d.define(A_out, entrywise(activation, Z))
     d.define(up_z, sp.HadamardProduct(up, entrywise(activation_prime, Z)))
-    surrogate = sp.Trace(up.T * A_out)  # Σ_n Σ_k δ_nk a_nk
+    total = sp.Trace(up.T * A_out)  # the sum of the entries of δ ⊙ a
     grad_W = sp.MatrixSymbol(r"\frac{\partial L}{\partial W^{(l)}}", D, H)
     grad_b = sp.MatrixSymbol(r"\frac{\partial L}{\partial b^{(l)}}", 1, H)
     for gradient_, wrt in [(grad_W, W), (grad_b, b), (down, A)]:
-        d.define(gradient_, sp.Derivative(surrogate, wrt), show=False)
+        d.define(gradient_, sp.Derivative(total, wrt), show=False)
     weight = d.chain(
         grad_W,
-        (A.T * up_z, "the weight gradient: the layer's input, transposed, times δ_z"),
+        (
+            A.T * up_z,
+            (
+                "the weight gradient: the layer's input, transposed, times ",
+                up_z,
+                " (entry by entry, the first sum of the one-layer derivation)",
+            ),
+        ),
     )
-    bias = d.chain(grad_b, (one.T * up_z, "the bias gradient: the column sums of δ_z"))
+    bias = d.chain(grad_b, (one.T * up_z, ("the bias gradient: the column sums of ", up_z)))
     recursion = d.chain(
         down,
         (
             up_z * W.T,
-            "the gradient sent down, which is the upstream gradient of layer l − 1: "
-            "the same lines then run for l − 1, from l = L down to l = 1",
+            "the gradient the layer sends down, which is the upstream gradient of layer l − 1: "
+            "the same four lines then run for layer l − 1, from l = L down to l = 1",
         ),
     )
-    _tie_three_layers(d, {A: A, W: W, b: b, up: up, one: one}, A_out, weight, bias, recursion)
+    _tie_three_layers(d, (A, W, b, up, one), A_out, weight, bias, recursion)
     return d
 
 
-def _tie_three_layers(d, names, forward, weight, bias, recursion):
-    """Run the displayed equations through Linear, Tanh, Linear, Tanh, Linear + MSELoss.
+def _tie_three_layers(d, symbols, forward, weight, bias, recursion):
+    """Run the displayed formulas through Linear, Tanh, Linear, Tanh, Linear + MSELoss.
 
-    SymPy computes every layer's gradients from the derivation's own formulas (forward,
-    weight, bias and the recursion), at N = 2 samples and widths 3 → 2 → 2 → 1, with
-    g = tanh in the first two layers and g(z) = z in the last; each is tied to numnet's
-    ``Sequential.backward`` and to finite differences of numnet's loss.
+    SymPy computes every layer's gradients from the derivation's own formulas (the forward
+    pass, the weight and bias gradients and the recursion), at N = 2 samples and widths
+    3 → 2 → 2 → 1, with g = tanh in the first two layers and g(z) = z in the last. Each is
+    tied to numnet's ``Sequential.backward`` and to finite differences of numnet's loss.
     """
+    A, W, b, up, one = symbols
     rows, widths = 2, [3, 2, 2, 1]
     layers = [
         (symbol_matrix(f"w^{{({l})}}", fan_in, fan_out), symbol_matrix(f"b^{{({l})}}", 1, fan_out))
-        for l, (fan_in, fan_out) in enumerate(zip(widths, widths[1:]), start=1)
+        for l, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True), start=1)
     ]
     X, Y = symbol_matrix("x", rows, widths[0]), symbol_matrix("y", rows, widths[-1])
+    parts = [X, *(matrix for layer in layers for matrix in layer), Y]
     t = sp.Symbol("t", real=True)
     # tanh as a name that NumPy evaluates (np.tanh): SymPy's own tanh queries the sign of its
     # argument each time the large claims are rebuilt, which costs seconds and proves nothing
     tanh = implemented_function("tanh", np.tanh)
-    functions = [sp.Lambda(t, tanh(t)), sp.Lambda(t, tanh(t)), sp.Lambda(t, t)]
-    A, W, b, up, one = names.values()
 
-    def at(formula, a, layer, delta, g):
-        """``formula`` of one layer with its explicit matrices and its activation ``g``."""
+    def with_derivative(f):
+        """``(g, g')`` for the activation ``f`` of ``t``; SymPy differentiates it."""
+        return sp.Lambda(t, f.replace(sp.tanh, tanh)), sp.Lambda(
+            t, sp.diff(f, t).replace(sp.tanh, tanh)
+        )
+
+    functions = [with_derivative(sp.tanh(t)), with_derivative(sp.tanh(t)), with_derivative(t)]
+
+    def at(formula, a, layer, g, delta=None):
+        """``formula`` for one layer: its input ``a``, parameters, activation and upstream δ."""
         (w, bias), sizes = layer, {N: a.rows, D: a.cols, H: layer[0].cols}
-        concrete_names = {A: a, W: w, b: bias, up: delta, one: sp.ones(a.rows, 1)}
+        explicit = {A: a, W: w, b: bias, one: sp.ones(a.rows, 1)}
+        if delta is not None:
+            explicit[up] = delta
         e = d.unfold(formula).subs(sizes)
-        e = e.xreplace({s.subs(sizes): v for s, v in concrete_names.items()}).doit()
-        derivative = sp.Lambda(t, sp.diff(g(t).replace(tanh, sp.tanh), t).replace(sp.tanh, tanh))
-        return sp.Matrix(e).replace(activation, g).replace(activation_prime, derivative)
+        e = e.xreplace({s.subs(sizes): v for s, v in explicit.items()}).doit()
+        return sp.Matrix(e).replace(activation, g[0]).replace(activation_prime, g[1])
 
-    activations, zero = [X], sp.zeros(rows, 1)
+    activations = [X]
     for layer, g in zip(layers, functions, strict=True):
-        activations.append(at(forward, activations[-1], layer, zero * layer[1], g))
-    # δ of the network's output: the derivative of the mean squared error, by SymPy
+        activations.append(at(forward, activations[-1], layer, g))
+    # δ of the network's output: SymPy's derivative of the mean squared error
     prediction = symbol_matrix("p", rows, widths[-1])
     mse = sum((prediction - Y).applyfunc(lambda e: e**2)) / len(Y)
     delta = gradient(mse, prediction).xreplace(dict(zip(prediction, activations[-1], strict=True)))
-    grads = {}
-    for l in range(len(layers), 0, -1):
+    claims = {}
+    for l in range(len(layers), 0, -1):  # l = L, …, 1
         a, layer, g = activations[l - 1], layers[l - 1], functions[l - 1]
-        grads[l] = at(weight, a, layer, delta, g), at(bias, a, layer, delta, g)
-        delta = at(recursion, a, layer, delta, g)
+        claims[l] = at(weight, a, layer, g, delta), at(bias, a, layer, g, delta)
+        delta = at(recursion, a, layer, g, delta)
+    # every gradient in one column, layer 1 first: W⁽¹⁾, b⁽¹⁾, W⁽²⁾, …
+    claim = sp.Matrix([entry for l in sorted(claims) for grad in claims[l] for entry in grad])
+    params = [s for layer in layers for matrix in layer for s in matrix]
 
     def build(values, dtype=np.float64):
-        parts = [X, *(m for layer in layers for m in layer), Y]
-        arrays = np.split(np.asarray(values, dtype=dtype), np.cumsum([len(p) for p in parts])[:-1])
-        x, *params, y = (v.reshape(p.shape) for v, p in zip(arrays, parts, strict=True))
+        sizes = np.cumsum([len(p) for p in parts])[:-1]
+        x, *params, y = (
+            v.reshape(p.shape)
+            for v, p in zip(np.split(np.asarray(values, dtype=dtype), sizes), parts, strict=True)
+        )
         linears = []
         for w, bias in zip(params[::2], params[1::2], strict=True):
             linear = numnet.Linear(*w.shape).astype(dtype)
@@ -289,27 +313,20 @@ def _tie_three_layers(d, names, forward, weight, bias, recursion):
         mse = numnet.MSELoss()
         return model, mse, mse(model(x), y)
 
-    def numnet_grad(values, dtype=np.float64, l=1, attribute="weight"):
+    def numnet_grads(values, dtype=np.float64):
         model, mse, _ = build(values, dtype)
         model.backward(mse.backward())
-        return getattr(model[2 * (l - 1)], attribute).grad
+        linears = model[0], model[2], model[4]
+        return np.concatenate([g.grad.ravel() for m in linears for g in (m.weight, m.bias)])
 
-    inputs = [s for m in [X, *(m for layer in layers for m in layer), Y] for s in m]
-    for l, (grad_w, grad_b) in sorted(grads.items()):
-        for attribute, claim, wrt in [
-            ("weight", grad_w, layers[l - 1][0]),
-            ("bias", grad_b, layers[l - 1][1]),
-        ]:
-            d.tie(
-                claim,
-                inputs,
-                lambda v, dtype=np.float64, l=l, attribute=attribute: numnet_grad(
-                    v, dtype, l, attribute
-                ),
-                f"Sequential(Linear, Tanh, Linear, Tanh, Linear) + MSELoss: layer {l} {attribute}",
-                loss=lambda v: build(v)[2],
-                wrt=list(wrt),
-            )
+    d.tie(
+        claim,
+        [s for p in parts for s in p],
+        numnet_grads,
+        "Sequential(Linear, Tanh, Linear, Tanh, Linear) + MSELoss: every weight and bias gradient",
+        loss=lambda v: build(v)[2],
+        wrt=params,
+    )
 
 
 @derivation
