@@ -393,8 +393,9 @@ class Derivation:
         claim = concrete(self.unfold(t.claim))
         claim = claim if isinstance(claim, sp.MatrixBase) else sp.Matrix([claim])
         # lambdify needs names that are Python identifiers; renaming x_{11} … first (a fast
-        # structural replacement) spares it a slow substitution pass of its own.
-        plain = [sp.Dummy(f"v{k}") for k in range(len(t.inputs))]
+        # structural replacement) spares it a slow substitution pass per argument. (Not Dummy
+        # symbols: a single Dummy argument makes lambdify substitute every argument again.)
+        plain = [sp.Symbol(f"_tie_input_{k}") for k in range(len(t.inputs))]
         f = sp.lambdify(plain, claim.xreplace(dict(zip(t.inputs, plain, strict=True))), "numpy")
         wrt_idx = [t.inputs.index(s) for s in (t.wrt or [])]
         t.err_numnet, t.err_float32, t.err_fd = 0.0, None, None

@@ -319,10 +319,11 @@ def counterexample(a, b, rng):
     if a.shape != b.shape:
         return {}
     symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    difference = a - b
     for point in itertools.islice(sample_points(symbols, rng), RANDOM_POINTS):
         values = dict(zip(symbols, (sp.nsimplify(round(v, 2)) for v in point), strict=True))
-        difference = (a - b).subs(values)
-        if any(_clearly_nonzero(entry) for entry in difference):
+        # entry by entry, so that the search stops at the first entry that differs
+        if any(_clearly_nonzero(entry.subs(values)) for entry in difference):
             return values
     return None
 
