@@ -504,7 +504,8 @@ class Derivation:
             )
             out += [f":::{{dropdown}} {title}", ""]
             for symbol, value in hidden:
-                out += _display(_definition_tex(symbol, value))
+                for latex in _instance_tex(symbol, value):
+                    out += _display(latex)
             out += [":::", ""]
         out += [f"*Verified:* {self.verdict()}", "::::"]
         return out
@@ -529,6 +530,23 @@ def _definition_tex(symbol, value):
     if isinstance(symbol, sp.IndexedBase) and isinstance(value, sp.Lambda):
         return f"{tex(symbol[value.variables])} = {tex(value.expr)}"
     return f"{tex(symbol)} = {tex(value)}"
+
+
+#: An instance matrix whose LaTeX is longer than this is shown entry by entry: one entry per
+#: line can break across lines on a narrow screen, a whole matrix cannot.
+LONG_MATRIX_TEX = 400
+
+
+def _instance_tex(symbol, value):
+    """The LaTeX lines of one definition of the checked instance (see :func:`_definition_tex`)."""
+    if not isinstance(value, sp.MatrixBase) or len(tex(value)) <= LONG_MATRIX_TEX:
+        return [_definition_tex(symbol, value)]
+    rows, cols = value.shape
+    return [
+        rf"\left({tex(symbol)}\right)_{{{i + 1}{j + 1}}} = {tex(value[i, j])}"
+        for i in range(rows)
+        for j in range(cols)
+    ]
 
 
 def _display(latex):
