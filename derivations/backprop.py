@@ -13,7 +13,6 @@ sizes, where SymPy can also differentiate the loss directly.
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.utilities.lambdify import implemented_function
 
 import numnet
 from derivations import derivation
@@ -260,15 +259,10 @@ def _tie_three_layers(d, symbols, forward, weight, bias, recursion):
     X, Y = symbol_matrix("x", rows, widths[0]), symbol_matrix("y", rows, widths[-1])
     parts = [X, *(matrix for layer in layers for matrix in layer), Y]
     t = sp.Symbol("t", real=True)
-    # tanh as a name that NumPy evaluates (np.tanh): SymPy's own tanh queries the sign of its
-    # argument each time the large claims are rebuilt, which costs seconds and proves nothing
-    tanh = implemented_function("tanh", np.tanh)
 
     def with_derivative(f):
         """``(g, g')`` for the activation ``f`` of ``t``; SymPy differentiates it."""
-        return sp.Lambda(t, f.replace(sp.tanh, tanh)), sp.Lambda(
-            t, sp.diff(f, t).replace(sp.tanh, tanh)
-        )
+        return sp.Lambda(t, f), sp.Lambda(t, sp.diff(f, t))
 
     functions = [with_derivative(sp.tanh(t)), with_derivative(sp.tanh(t)), with_derivative(t)]
 

@@ -261,19 +261,6 @@ def kernel_gradient(x, delta, padding, stride, kernel, o):
     return correlate(first(pad(x, padding), reach), dilate(delta, stride))
 
 
-def plain(inputs, claims):
-    """Inputs renamed ``v0, v1, …`` (names lambdify takes as they are), and the claims with them.
-
-    ``claims`` maps a key to ``(claim, wrt)`` as :func:`derivations.ties.tie_module` takes it.
-    """
-    names = {v: sp.Symbol(f"v{i}", real=True) for i, v in enumerate(inputs)}
-    renamed = {
-        key: (sp.ImmutableMatrix(claim).xreplace(names), [names[v] for v in wrt])
-        for key, (claim, wrt) in claims.items()
-    }
-    return list(names.values()), renamed
-
-
 class partial(sp.Expr):  # noqa: N801
     """``∂L/∂b`` for a scalar ``b``: the derivative of ``loss`` (named ``name``) by ``var``."""
 
@@ -365,14 +352,11 @@ def conv_backward_general():
         return layer, values[:36].reshape(1, 1, 6, 6), values[46:].reshape(1, 1, 3, 3)
 
     at_case = [d.unfold(rhs.subs(case)) for _, rhs, _ in claims]
-    inputs, ties = plain(
-        inputs,
-        {
-            "input": (at_case[0], syms["x"]),
-            "weight": (at_case[1], syms["W"]),
-            "bias": (sp.Matrix([at_case[2]]), [b]),
-        },
-    )
+    ties = {
+        "input": (at_case[0], syms["x"]),
+        "weight": (at_case[1], syms["W"]),
+        "bias": (sp.Matrix([at_case[2]]), [b]),
+    }
     tie_module(d, inputs, build, "Conv2d(1, 1, 3, stride=2, padding=1) on 6×6", ties)
     return d
 
@@ -458,5 +442,5 @@ def conv_backward_channels():
         return layer, values[:n_x].reshape(samples, c_in, h, wd), dy
 
     claims = {"input": (claim_dx, x_syms), "weight": (claim_dw, w_syms), "bias": (claim_db, bs)}
-    tie_module(d, *plain(inputs, claims)[:1], build, "Conv2d", plain(inputs, claims)[1])
+    tie_module(d, inputs, build, "Conv2d", claims)
     return d

@@ -539,8 +539,11 @@ LONG_MATRIX_TEX = 400
 
 def _instance_tex(symbol, value):
     """The LaTeX lines of one definition of the checked instance (see :func:`_definition_tex`)."""
-    if not isinstance(value, sp.MatrixBase) or len(tex(value)) <= LONG_MATRIX_TEX:
+    if not isinstance(value, sp.MatrixBase):
         return [_definition_tex(symbol, value)]
+    whole = tex(value)
+    if len(whole) <= LONG_MATRIX_TEX:
+        return [f"{tex(symbol)} = {whole}"]
     rows, cols = value.shape
     return [
         rf"\left({tex(symbol)}\right)_{{{i + 1}{j + 1}}} = {tex(value[i, j])}"

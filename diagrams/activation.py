@@ -8,13 +8,12 @@ import numpy as np
 import numnet
 from diagrams.style import (
     BACKWARD,
-    FORWARD,
     INK,
     PAD,
     SMALL,
-    TITLE,
     arrow,
     canvas,
+    column,
     grid,
     number,
     text,
@@ -43,19 +42,26 @@ def elementwise(z=Z):
     fig, ax = canvas(6.4, 3.6)
     cell, top = 0.55, 3.05
 
-    grid(ax, z[:, None], 0.3, top, cell, fmt=lambda v: number(v, 1), size=SMALL, color=FORWARD)
-    text(ax, 0.3 + cell / 2, top + 0.25, "$z$", size=TITLE, color=FORWARD)
+    column(ax, z, 0.3, top, cell, "$z$", digits=1)
     for i in range(k):
         y = top - (i + 0.5) * cell
         arrow(ax, (0.3 + cell + 0.08, y), (1.75, y), color=INK, lw=1.3)
         text(ax, 1.3, y + 0.12, r"$\sigma$", size=SMALL)
-    grid(ax, a[:, None], 1.85, top, cell, fmt=lambda v: number(v, 2), size=SMALL, color=FORWARD)
-    text(ax, 1.85 + cell / 2, top + 0.25, "$a$", size=TITLE, color=FORWARD)
+    column(ax, a, 1.85, top, cell, "$a$", digits=2)
 
     x0 = 3.6
     shade = [[None if i == j else PAD for j in range(k)] for i in range(k)]
-    grid(ax, jac, x0, top, 0.6, fill=shade, fmt=lambda v: number(v, 2), size=SMALL)
-    text(ax, x0 + 0.6 * k / 2, top + 0.25, r"Jacobian $\partial a/\partial z$", size=TITLE)
+    grid(
+        ax,
+        jac,
+        x0,
+        top,
+        0.6,
+        fill=shade,
+        fmt=number,
+        size=SMALL,
+        title=r"Jacobian $\partial a/\partial z$",
+    )
     text(
         ax,
         3.2,

@@ -109,8 +109,7 @@ def im2col_figure(n=3, k=2):
         [_tint(ACCENTS[c % len(ACCENTS)]) for c in range(cols.shape[1])]
         for _ in range(cols.shape[0])
     ]
-    grid(ax, cols, x_matrix, top, 0.4, fill=fill, size=SMALL)
-    text(ax, x_matrix + 0.4 * cols.shape[1] / 2, top + 0.25, "im2col", size=TITLE)
+    grid(ax, cols, x_matrix, top, 0.4, fill=fill, size=SMALL, title="im2col")
     arrow(ax, (x_matrix - 0.5, top - 0.8), (x_matrix - 0.1, top - 0.8))
     text(
         ax,
@@ -165,8 +164,18 @@ def conv_backward_figure(n=5, k=3, s=2):
         """``a`` as a grid with zeros shaded (and left blank unless ``zeros``)."""
         values = [[None if (v == 0 and not zeros) else v for v in row] for row in a]
         shade = [[PAD if v == 0 else None for v in row] for row in a]
-        grid(ax, values, x0, y0, c, fill=shade, size=SMALL)
-        text(ax, x0 + c * a.shape[1] / 2, y0 + 0.25, title, size=SMALL + 1, color=colour)
+        grid(
+            ax,
+            values,
+            x0,
+            y0,
+            c,
+            fill=shade,
+            size=SMALL,
+            title=title,
+            title_size=SMALL + 1,
+            title_color=colour,
+        )
 
     def step(x0, x1, y, label):
         arrow(ax, (x0, y), (x1, y))

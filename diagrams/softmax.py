@@ -15,9 +15,9 @@ from diagrams.style import (
     INK,
     MUTED,
     SMALL,
-    TITLE,
     arrow,
     canvas,
+    column,
     grid,
     number,
     text,
@@ -34,20 +34,24 @@ def softmax_jacobian(z=Z):
     fig, ax = canvas(6.4, 3.35)
     cell, top = 0.6, 2.8
 
-    grid(ax, z[:, None], 0.3, top, cell, fmt=lambda v: number(v, 1), size=SMALL, color=FORWARD)
-    text(ax, 0.3 + cell / 2, top + 0.25, "$z$", size=TITLE, color=FORWARD)
+    column(ax, z, 0.3, top, cell, "$z$", digits=1)
     for i in range(k):
         for j in range(k):
             start = (0.3 + cell + 0.08, top - (i + 0.5) * cell)
             end = (1.85, top - (j + 0.5) * cell)
             arrow(ax, start, end, color=INK if i == j else MUTED, lw=1.2)
-    grid(ax, y_hat[:, None], 1.95, top, cell, fmt=lambda v: number(v, 2), size=SMALL, color=FORWARD)
-    text(ax, 1.95 + cell / 2, top + 0.25, r"$\hat{y}$", size=TITLE, color=FORWARD)
+    column(ax, y_hat, 1.95, top, cell, r"$\hat{y}$", digits=2)
 
     x0 = 3.6
-    grid(ax, jac, x0, top, 0.7, fmt=lambda v: number(v, 2), size=SMALL)
-    text(
-        ax, x0 + 0.7 * k / 2, top + 0.25, r"Jacobian $J = \partial \hat{y}/\partial z$", size=TITLE
+    grid(
+        ax,
+        jac,
+        x0,
+        top,
+        0.7,
+        fmt=number,
+        size=SMALL,
+        title=r"Jacobian $J = \partial \hat{y}/\partial z$",
     )
     text(
         ax,

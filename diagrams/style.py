@@ -6,6 +6,7 @@ figure is shown 412 px wide: figures are at most :data:`WIDTH` inches wide and n
 smaller than :data:`SMALL` points.
 """
 
+import functools
 import io
 
 import matplotlib.patches as mpatches
@@ -116,14 +117,21 @@ def grid(
     size=SIZE,
     color=INK,
     lw=1.0,
+    title=None,
+    title_size=TITLE,
+    title_color=None,
 ):
     """Draw a matrix as a grid of square cells; ``(x0, y0)`` is its top-left corner.
 
     ``values`` is a 2-D array (``None`` entries or ``fmt=None`` leave cells empty); ``fill`` is
-    one colour or a list of rows of colours (``None`` for white). Returns a function
-    ``centre(i, j)`` giving the centre of cell ``(i, j)`` (row ``i`` counted downwards).
+    one colour or a list of rows of colours (``None`` for white); ``title``, if given, is
+    centred above the grid (in ``title_color``, by default the numbers' ``color``). Returns a
+    function ``centre(i, j)`` giving the centre of cell ``(i, j)`` (row ``i`` counted downwards).
     """
     rows, cols = len(values), len(values[0])
+    if title is not None:
+        colour = color if title_color is None else title_color
+        text(ax, x0 + cell * cols / 2, y0 + 0.25, title, size=title_size, color=colour)
 
     def centre(i, j):
         return x0 + (j + 0.5) * cell, y0 - (i + 0.5) * cell
@@ -145,6 +153,12 @@ def grid(
             if fmt is not None and value is not None:
                 text(ax, *centre(i, j), fmt(value), size=size, color=color)
     return centre
+
+
+def column(ax, values, x0, y0, cell, title, digits):
+    """A vector as a column of cells in the forward colour, ``title`` above it."""
+    fmt = functools.partial(number, digits=digits)
+    return grid(ax, values[:, None], x0, y0, cell, fmt=fmt, size=SMALL, color=FORWARD, title=title)
 
 
 def outline(ax, x0, y0, w, h, color, lw=3.0, dashed=False):

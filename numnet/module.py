@@ -65,7 +65,7 @@ def _one_cache_per_backward(backward):
 def check_prediction(who, pred):
     """A loss's prediction as a float array with finite values; the output that the outermost
     module call has just checked (the usual ``loss(model(x), y)``) is not scanned again."""
-    if pred is _state.checked_output and pred is not None:
+    if pred is _state.checked_output:
         return check_float_dtype(who, pred, name="prediction")
     return check_float(who, pred, name="prediction")
 

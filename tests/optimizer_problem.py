@@ -4,6 +4,8 @@ Each ``tests/test_<optimiser>.py`` compares numnet's trajectory on it with a ref
 out in that file from PyTorch's documented algorithm.
 """
 
+import math
+
 import numpy as np
 
 from numnet import Parameter
@@ -37,3 +39,48 @@ def trajectory(optimizer_class, steps, grad_fn=gradient, lrs=None, **options):
         optimizer.step()
         rows.append(p.data.copy())
     return np.array(rows)
+
+
+def reference_adam(
+    p0,
+    grad_fn,
+    steps,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    lrs=None,
+    decoupled=False,
+):
+    """The algorithm boxes of torch.optim.Adam's and AdamW's documentation, one element at a time.
+
+    m_t = β1 m + (1 − β1) g;  v_t = β2 v + (1 − β2) g²;  m̂ = m_t / (1 − β1^t);
+    v̂ = max(v^max, v_t) / (1 − β2^t) if amsgrad else v_t / (1 − β2^t);
+    θ_t = θ − γ m̂ / (√v̂ + ε). Weight decay λ: Adam adds λθ to g first; AdamW
+    (``decoupled``) first shrinks θ to θ − γλθ and uses the plain gradient.
+    """
+    beta1, beta2 = betas
+    theta = [float(v) for v in p0]
+    m, v, v_max = [0.0] * len(theta), [0.0] * len(theta), [0.0] * len(theta)
+    trajectory = []
+    for t in range(1, steps + 1):
+        rate = lrs[t - 1] if lrs is not None else lr
+        g = [float(gi) for gi in grad_fn(np.array(theta))]
+        for k in range(len(theta)):
+            gk = g[k]
+            if decoupled:
+                theta[k] = theta[k] - rate * weight_decay * theta[k]
+            elif weight_decay != 0:
+                gk = g[k] + weight_decay * theta[k]
+            m[k] = beta1 * m[k] + (1 - beta1) * gk
+            v[k] = beta2 * v[k] + (1 - beta2) * gk**2
+            m_hat = m[k] / (1 - beta1**t)
+            if amsgrad:
+                v_max[k] = max(v_max[k], v[k])
+                v_hat = v_max[k] / (1 - beta2**t)
+            else:
+                v_hat = v[k] / (1 - beta2**t)
+            theta[k] = theta[k] - rate * m_hat / (math.sqrt(v_hat) + eps)
+        trajectory.append(list(theta))
+    return np.array(trajectory)

@@ -1,54 +1,16 @@
-"""numnet.Adam against torch.optim.Adam's documented algorithm, written out plainly here."""
+"""numnet.Adam against torch.optim.Adam's documented algorithm, written out plainly in
+``optimizer_problem.reference_adam``."""
 
 import math
 
 import numpy as np
 import pytest
-from optimizer_problem import P0, gradient, noisy_gradient, trajectory
+from optimizer_problem import P0, gradient, noisy_gradient, reference_adam, trajectory
 
 import numnet
 from numnet import Adam, Parameter
 
 STEPS = 50
-
-
-def reference_adam(
-    p0,
-    grad_fn,
-    steps,
-    lr=1e-3,
-    betas=(0.9, 0.999),
-    eps=1e-8,
-    weight_decay=0.0,
-    amsgrad=False,
-    lrs=None,
-):
-    """The algorithm box of torch.optim.Adam's documentation, one element at a time.
-
-    m_t = β1 m + (1 − β1) g;  v_t = β2 v + (1 − β2) g²;  m̂ = m_t / (1 − β1^t);
-    v̂ = max(v^max, v_t) / (1 − β2^t) if amsgrad else v_t / (1 − β2^t);
-    θ_t = θ − γ m̂ / (√v̂ + ε), with g ← g + λθ first if λ ≠ 0.
-    """
-    beta1, beta2 = betas
-    theta = [float(v) for v in p0]
-    m, v, v_max = [0.0] * len(theta), [0.0] * len(theta), [0.0] * len(theta)
-    trajectory = []
-    for t in range(1, steps + 1):
-        rate = lrs[t - 1] if lrs is not None else lr
-        g = [float(gi) for gi in grad_fn(np.array(theta))]
-        for k in range(len(theta)):
-            gk = g[k] + weight_decay * theta[k] if weight_decay != 0 else g[k]
-            m[k] = beta1 * m[k] + (1 - beta1) * gk
-            v[k] = beta2 * v[k] + (1 - beta2) * gk**2
-            m_hat = m[k] / (1 - beta1**t)
-            if amsgrad:
-                v_max[k] = max(v_max[k], v[k])
-                v_hat = v_max[k] / (1 - beta2**t)
-            else:
-                v_hat = v[k] / (1 - beta2**t)
-            theta[k] = theta[k] - rate * m_hat / (math.sqrt(v_hat) + eps)
-        trajectory.append(list(theta))
-    return np.array(trajectory)
 
 
 CONFIGS = [

@@ -1,44 +1,19 @@
-"""numnet.AdamW against torch.optim.AdamW's documented algorithm, written out plainly here."""
-
-import math
+"""numnet.AdamW against torch.optim.AdamW's documented algorithm, written out plainly in
+``optimizer_problem.reference_adam``."""
 
 import numpy as np
 import pytest
-from optimizer_problem import P0, gradient, trajectory
+from optimizer_problem import P0, gradient, reference_adam, trajectory
 
 from numnet import Adam, AdamW, Parameter
 
 STEPS = 50
 
 
-def reference_adamw(
-    p0, grad_fn, steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False
-):
-    """The algorithm box of torch.optim.AdamW's documentation, one element at a time.
-
-    θ_t = θ − γλθ (decoupled decay, on the parameter, not the gradient); then Adam's step
-    with the plain gradient: m, v, m̂ = m/(1 − β1^t), v̂ (amsgrad: of max v),
-    θ_t = θ_t − γ m̂ / (√v̂ + ε).
-    """
-    beta1, beta2 = betas
-    theta = [float(v) for v in p0]
-    m, v, v_max = [0.0] * len(theta), [0.0] * len(theta), [0.0] * len(theta)
-    trajectory = []
-    for t in range(1, steps + 1):
-        g = [float(gi) for gi in grad_fn(np.array(theta))]
-        for k in range(len(theta)):
-            theta[k] = theta[k] - lr * weight_decay * theta[k]
-            m[k] = beta1 * m[k] + (1 - beta1) * g[k]
-            v[k] = beta2 * v[k] + (1 - beta2) * g[k] ** 2
-            m_hat = m[k] / (1 - beta1**t)
-            if amsgrad:
-                v_max[k] = max(v_max[k], v[k])
-                v_hat = v_max[k] / (1 - beta2**t)
-            else:
-                v_hat = v[k] / (1 - beta2**t)
-            theta[k] = theta[k] - lr * m_hat / (math.sqrt(v_hat) + eps)
-        trajectory.append(list(theta))
-    return np.array(trajectory)
+def reference_adamw(p0, grad_fn, steps, weight_decay=1e-2, **options):
+    """The algorithm box of torch.optim.AdamW's documentation: θ_t = θ − γλθ (decoupled decay,
+    on the parameter, not the gradient), then Adam's step with the plain gradient."""
+    return reference_adam(p0, grad_fn, steps, weight_decay=weight_decay, decoupled=True, **options)
 
 
 CONFIGS = [
