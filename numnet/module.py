@@ -8,7 +8,8 @@ parameters to their ``.grad`` on the way (PyTorch's accumulate-until-``zero_grad
 Three rules keep the hand-written backward passes honest:
 
 - **One cache per use.** Every call of a module inside one forward pass pushes its own cache
-  (:meth:`Module._remember`); every ``backward`` takes the most recent one (:meth:`Module._recall`).
+  (:meth:`Module._remember`); every ``backward`` takes the most recent one and uses it up
+  (:meth:`Module._recall`).
   So a module used twice, such as ``Sequential(lin, Tanh(), lin)``, adds the gradients of both
   uses, as in PyTorch — provided the backward calls come in the reverse order of the forward
   calls, as they do in a ``Sequential`` and in any reverse-mode backward pass. A second
@@ -22,7 +23,6 @@ Three rules keep the hand-written backward passes honest:
   require grad); a training step never needs it.
 """
 
-import functools
 from collections import namedtuple
 
 import numpy as np
@@ -43,23 +43,6 @@ class _Pass:
 
 
 _state = _Pass()
-
-
-def _one_cache_per_backward(backward):
-    """Wrap a layer's ``backward`` so that the forward cache it takes is used up when it returns
-    (however often it calls ``_recall``, also through ``super().backward``)."""
-
-    @functools.wraps(backward)
-    def wrapper(self, *args, **kwargs):
-        if self.__dict__.get("_in_backward"):
-            return backward(self, *args, **kwargs)
-        self._in_backward, self._taken = True, None
-        try:
-            return backward(self, *args, **kwargs)
-        finally:
-            self._in_backward = self._taken = None
-
-    return wrapper
 
 
 def check_prediction(who, pred):
@@ -135,11 +118,6 @@ class Module:
 
     training = True
     _buffer_names = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "backward" in cls.__dict__:
-            cls.backward = _one_cache_per_backward(cls.__dict__["backward"])
 
     def __call__(self, x):
         state = _state
@@ -355,28 +333,25 @@ class Module:
                 )
 
     def _recall(self, dy, out_shape_key="y"):
-        """Return the latest unused forward cache after checking ``dy``.
+        """Use up the latest forward cache, after checking ``dy`` against its output ``y``.
 
-        Fails clearly before any forward, and when every forward's cache has been used by a
-        backward already (a second ``backward`` would double the gradients).
+        A layer's ``backward`` calls this once. It fails clearly before any forward, and when
+        every forward's cache has been used by a backward already (a second ``backward`` would
+        double the gradients).
         """
-        taken = self.__dict__.get("_taken")
         caches = self.__dict__.get("_caches")
-        if taken is None and not caches:
+        if not caches:
             if caches is None:
                 raise RuntimeError(f"{self.name}: backward() called before forward()")
             raise RuntimeError(
                 f"{self.name}: backward() called again without a new forward(); each forward "
                 f"pass serves one backward (PyTorch raises here too). Run forward again."
             )
-        cache = caches[-1] if taken is None else taken
-        out = cache[out_shape_key]
+        out = caches[-1][out_shape_key]
         trusted = dy is _state.trusted_grad and dy is not None
         if not trusted or dy.shape != out.shape or dy.dtype != out.dtype:
             check_grad(self.name, dy, out.shape, out.dtype)
-        if taken is None and self.__dict__.get("_in_backward"):
-            self._taken = caches.pop()  # used up when this backward returns
-        return cache
+        return caches.pop()
 
     def _input_grad_needed(self):
         """False when a ``Sequential.backward(..., input_grad=False)`` runs this module first:

@@ -26,18 +26,32 @@ def noisy_gradient(steps, seed, scale=1.0):
     return lambda p: gradient(p) + scale * next(noise)
 
 
-def trajectory(optimizer_class, steps, grad_fn=gradient, lrs=None, **options):
+def trajectory(optimizer_class, steps, grad_fn=gradient, lrs=None, split=None, **options):
     """The parameters after each of ``steps`` steps from ``P0`` (float64), one row per step;
-    ``lrs``, if given, sets the learning rate before each step (as a schedule would)."""
-    p = Parameter(np.array(P0, dtype=np.float64))
-    optimizer = optimizer_class([p], **options)
+    ``lrs``, if given, sets the learning rate before each step (as a schedule would).
+
+    With ``split=k`` the vector is two Parameters, ``P0[:k]`` and ``P0[k:]`` (as a column),
+    whose gradients are written into ``p.grad`` in place, as a layer's backward does (so the
+    optimiser keeps them packed in one flat array); otherwise ``p.grad`` is replaced.
+    """
+    if split is None:
+        params = [Parameter(np.array(P0, dtype=np.float64))]
+    else:
+        params = [Parameter(np.array(P0[:split])), Parameter(np.array(P0[split:])[:, None])]
+    optimizer = optimizer_class(params, **options)
     rows = []
     for step in range(steps):
         if lrs is not None:
             optimizer.lr = lrs[step]
-        p.grad = grad_fn(p.data)
+        g = grad_fn(np.concatenate([p.data.ravel() for p in params]))
+        if split is None:
+            params[0].grad = g
+        else:
+            optimizer.zero_grad()
+            params[0].grad += g[:split]
+            params[1].grad += g[split:, None]
         optimizer.step()
-        rows.append(p.data.copy())
+        rows.append(np.concatenate([p.data.ravel() for p in params]))
     return np.array(rows)
 
 

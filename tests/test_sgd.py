@@ -56,6 +56,82 @@ def test_sgd_follows_torch_algorithm(options):
     assert np.abs(ours[-1] - ours[0]).max() > 1e-3  # it actually moved
 
 
+@pytest.mark.parametrize("options", CONFIGS, ids=str)
+def test_sgd_with_gradients_added_in_place_follows_torch_algorithm(options):
+    # Two parameters whose gradients a backward adds in place: from the second step on the
+    # optimiser works on its flat array of gradients (and of momentum buffers).
+    ours = trajectory(SGD, STEPS, split=2, **options)
+    ref = reference_sgd(P0, gradient, STEPS, **options)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+
+
+def _packed_pair(momentum=0.9, steps=2):
+    """Two parameters after ``steps`` steps with gradients added in place (so packed)."""
+    a, b = Parameter(np.ones(3)), Parameter(np.ones((2, 2)))
+    opt = SGD([a, b], lr=0.1, momentum=momentum)
+    for _ in range(steps):
+        opt.zero_grad()
+        a.grad += 1.0
+        b.grad += 2.0
+        opt.step()
+    return a, b, opt
+
+
+def test_packed_gradients_stay_views_that_zero_grad_clears():
+    a, b, opt = _packed_pair()
+    grads = [a.grad, b.grad]
+    opt.zero_grad()
+    assert a.grad is grads[0] and b.grad is grads[1]
+    np.testing.assert_array_equal(a.grad, 0.0)
+    np.testing.assert_array_equal(b.grad, 0.0)
+    np.testing.assert_array_equal(opt._flat_grad, 0.0)
+
+
+def test_nan_written_into_a_packed_gradient_names_the_parameter_and_changes_nothing():
+    a, b, opt = _packed_pair()
+    b.grad[1, 0] = np.nan
+    state = [a.data.copy(), b.data.copy()] + [m.copy() for m in opt.momentum_buffers]
+    with pytest.raises(ValueError, match=r"params\[1\]\.grad contains NaN"):
+        opt.step()
+    after = [a.data, b.data, *opt.momentum_buffers]
+    for old, new in zip(state, after, strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_a_packed_gradient_replaced_by_the_user_is_used():
+    a, b, opt = _packed_pair(momentum=0.0)
+    b.grad = np.full((2, 2), 10.0)
+    opt.step()
+    np.testing.assert_allclose(b.data, 1 - 0.1 * (2 + 2 + 10))
+    np.testing.assert_allclose(a.data, 1 - 0.1 * (1 + 1 + 1))
+
+
+def test_data_resized_under_a_packed_gradient_is_rejected_before_any_update():
+    a, b, opt = _packed_pair()
+    b.data = np.ones((3, 3))  # b.grad is still the (2, 2) view
+    before = a.data.copy()
+    with pytest.raises(ValueError, match=r"params\[1\] has data of shape \(3, 3\) but grad"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, before)
+
+
+def test_momentum_buffers_made_at_different_steps_are_each_right():
+    # b has no gradient at the first step, so its buffer starts one step later than a's.
+    a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    opt = SGD([a, b], lr=0.1, momentum=0.5)
+    b.grad = None
+    for step in range(4):
+        a.grad[...] = 1.0  # in place: packed from the second step on
+        if step == 1:
+            b.grad = np.ones(2)
+        elif step > 1:
+            b.grad[...] = 1.0
+        opt.step()
+    ones = lambda q: np.ones(2)  # noqa: E731
+    np.testing.assert_allclose(a.data, reference_sgd(np.zeros(2), ones, 4, 0.1, 0.5)[-1])
+    np.testing.assert_allclose(b.data, reference_sgd(np.zeros(2), ones, 3, 0.1, 0.5)[-1])
+
+
 def test_sgd_follows_reference_when_lr_changes_between_steps():
     lrs = [0.1 * 0.9**k for k in range(STEPS)]
     options = dict(lr=0.1, momentum=0.9, weight_decay=0.01)
