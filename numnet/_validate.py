@@ -4,6 +4,8 @@ Each check raises a clear error that names the layer, what it expected and what 
 so that a wrong shape never turns into a silent broadcast or a NaN three layers later.
 """
 
+import math
+
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -92,7 +94,7 @@ def check_number(who, name, value, *, positive=False, below_one=False):
     if below_one:
         if not 0 <= value < 1:
             raise ValueError(f"{who}: {name} must be in [0, 1), got {value!r}")
-    elif not np.isfinite(value) or (value <= 0 if positive else value < 0):
+    elif not math.isfinite(value) or (value <= 0 if positive else value < 0):
         expected = "> 0" if positive else ">= 0"
         raise ValueError(f"{who}: {name} must be finite and {expected}, got {value!r}")
     return value

@@ -209,15 +209,14 @@ def _class_scores_and_target(who, pred, target, probabilities_allowed, ignore_in
     if target.dtype.kind in "iu":
         if target.shape == label_shape:
             labels = target.reshape(n)
-            classes = labels  # the labels that must be class indices: all but the ignored
             if n and (labels.min() < 0 or labels.max() >= k):
-                classes = labels[labels != ignore_index]
-            if classes.size and (classes.min() < 0 or classes.max() >= k):
-                raise ValueError(
-                    f"{who}: class labels must lie in [0, {k - 1}] for {k} classes (or equal "
-                    f"ignore_index={ignore_index}), got values from {classes.min()} to "
-                    f"{classes.max()}"
-                )
+                classes = labels[labels != ignore_index]  # those that must be class indices
+                if classes.size and (classes.min() < 0 or classes.max() >= k):
+                    raise ValueError(
+                        f"{who}: class labels must lie in [0, {k - 1}] for {k} classes (or equal "
+                        f"ignore_index={ignore_index}), got values from {classes.min()} to "
+                        f"{classes.max()}"
+                    )
             return scores, labels.astype(np.intp, copy=False), None
         if target.shape == pred.shape and probabilities_allowed:
             raise TypeError(
@@ -406,8 +405,9 @@ class CrossEntropyLoss(_ClassIndexLoss):
                 targets, count = self._probability_targets(probs, weight, axis), n
             mass = targets.sum(axis=axis)
             losses = mass * log_sums - (targets * shifted).sum(axis=axis)
-        self._cache = (axis, exp, sums, picked, w, targets, count, np.shape(pred))
-        return self._reduce(losses.reshape(np.shape(pred)[:-1]), count)
+        shape = np.shape(pred)
+        self._cache = (axis, exp, sums, picked, w, targets, count, shape)
+        return self._reduce(losses.reshape(shape[:-1]), count)
 
     def _options(self):
         shown = super()._options()
@@ -445,13 +445,14 @@ class CrossEntropyLoss(_ClassIndexLoss):
         """
         axis, exp, sums, picked, w, targets, count, shape = self._recall()
         rate = self._rate(dloss, shape[:-1], count, exp.dtype)
-        if np.ndim(rate):
-            rate = rate.reshape(sums.shape)  # one per sample, along the sample axis
+        per_sample = isinstance(rate, np.ndarray)  # reduction='none': one rate per sample
+        if per_sample:
+            rate = rate.reshape(sums.shape)  # along the sample axis
         if picked is not None:
             if w is not None:
                 rate = rate * w.reshape(sums.shape)
             grad = exp * (rate / sums)
-            grad.reshape(-1)[picked] -= rate.ravel() if np.ndim(rate) else rate
+            grad.reshape(-1)[picked] -= rate.ravel() if per_sample else rate
         else:
             grad = (exp * (targets.sum(axis=axis, keepdims=True) / sums) - targets) * rate
         # |entries| <= rate * max weight: finite, so the layer below need not scan them again

@@ -125,16 +125,18 @@ class Optimizer:
     def name(self):
         return type(self).__name__
 
-    def _grads_still_packed(self):
+    def _grads_still_packed(self, shapes=True):
         """Whether every ``p.grad`` is still the view of the flat gradient array that the last
-        step made, for a parameter of unchanged shape and dtype. A layer's backward adds into
-        ``p.grad`` in place and ``zero_grad`` fills it, so this holds from step to step; it
-        fails once a gradient is replaced (``p.grad = …``) or a parameter changes dtype."""
-        flat = self._flat_grad
-        return flat is not None and all(
-            p.grad is v and p.data.shape == v.shape and p.data.dtype == flat.dtype
-            for p, v in zip(self.params, self._grad_views, strict=True)
-        )
+        step made (and, with ``shapes``, every ``p.data`` still has that view's shape). A
+        layer's backward adds into ``p.grad`` in place and ``zero_grad`` fills it, so this
+        holds from step to step; it fails once a gradient is replaced (``p.grad = …``, as a
+        change of dtype does) or a parameter is given data of another shape."""
+        if self._flat_grad is None:
+            return False
+        for p, view in zip(self.params, self._grad_views, strict=True):
+            if p.grad is not view or (shapes and p.data.shape != view.shape):
+                return False
+        return True
 
     def _pack_grads(self, grads):
         """Put the checked ``grads`` into one flat array, each ``p.grad`` a view of it, when
@@ -184,7 +186,7 @@ class Optimizer:
 
     def zero_grad(self):
         """Reset every parameter's gradient to zeros."""
-        if self._grads_still_packed():
+        if self._grads_still_packed(shapes=False):
             self._flat_grad.fill(0)
             return
         for p in self.params:
@@ -268,25 +270,29 @@ class SGD(Optimizer):
             return self._update_each(lr, grads)
         # The gradients are packed in one flat array: the same rule, one NumPy call each.
         g, mu = self._flat_grad, self.momentum
-        buffers = self.momentum_buffers
-        if all(b is None for b in buffers):
+        buf = self._packed_momentum()
+        if buf is None:
+            if any(state for state in self.state):  # some parameters have a buffer, some not
+                return self._update_each(lr, grads)
             buf = self._start_momentum(grads)  # m ← g on the first step
         else:
-            buf = self._packed_momentum(buffers)
-            if buf is None:  # some parameters have a buffer and some not yet
-                return self._update_each(lr, grads)
             buf *= mu
             buf += g
         np.multiply(g + mu * buf if self.nesterov else buf, lr, out=self._flat_update)
         for p, update in zip(self.params, self._update_views, strict=True):
             p.data -= update
 
-    def _packed_momentum(self, buffers):
-        """The flat momentum array whose views are ``buffers``, packing them first if they were
-        made one parameter at a time; ``None`` if some parameter has none yet."""
-        views = self.__dict__.get("_momentum_views", ())
-        if len(views) == len(buffers) and all(b is v for b, v in zip(buffers, views, strict=True)):
-            return self._flat_momentum
+    def _packed_momentum(self):
+        """The flat momentum array whose views the states hold (packing buffers that were made
+        one parameter at a time), or ``None`` if some parameter has no buffer yet."""
+        views = self.__dict__.get("_momentum_views")
+        if views is not None:
+            for state, view in zip(self.state, views, strict=True):
+                if state.get("momentum_buffer") is not view:
+                    break
+            else:
+                return self._flat_momentum
+        buffers = self.momentum_buffers
         if any(b is None for b in buffers):
             return None
         return self._start_momentum(buffers)
