@@ -445,13 +445,13 @@ class CrossEntropyLoss(_ClassIndexLoss):
         """
         axis, exp, sums, picked, w, targets, count, shape = self._recall()
         rate = self._rate(dloss, shape[:-1], count, exp.dtype)
-        per_sample = isinstance(rate, np.ndarray)  # reduction='none': one rate per sample
-        if per_sample:
+        if isinstance(rate, np.ndarray):  # reduction='none': one rate per sample
             rate = rate.reshape(sums.shape)  # along the sample axis
         if picked is not None:
             if w is not None:
                 rate = rate * w.reshape(sums.shape)
             grad = exp * (rate / sums)
+            per_sample = isinstance(rate, np.ndarray)  # 'none', or a weight per sample
             grad.reshape(-1)[picked] -= rate.ravel() if per_sample else rate
         else:
             grad = (exp * (targets.sum(axis=axis, keepdims=True) / sums) - targets) * rate
