@@ -17,7 +17,9 @@ time (below 1: faster than PyTorch). The numnet step is the one ``numnet.fit`` r
 ``model.backward(grad, input_grad=False)``, so the first layer skips the input's gradient, as
 PyTorch does for an input that does not require grad. The ``numpy`` column is a lean
 hand-written NumPy step of the same network (in-place updates, no input gradient for the first
-layer, no checks) that gives bit-identical parameters: what numnet could reach. Nothing here is
+layer, no checks): what numnet could reach. It computes the same parameters up to rounding (the
+softmax gradient is rounded in another order): after 50 steps the largest difference, relative
+to the largest parameter, was 2.2e-7 in float32 and 4.0e-16 in float64. Nothing here is
 asserted; speed is measured, not tested.
 """
 
