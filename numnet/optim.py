@@ -155,7 +155,7 @@ class Optimizer:
         ``None``), all validated before anything is changed."""
         lr = _check_number(self.name, "lr", self.lr)  # a schedule or a user may have set it
         if self._grads_still_packed() and all_finite(self._flat_grad):
-            return lr, self._grad_views  # shapes and state were checked when they were packed
+            return lr, self._grad_views  # state checked at packing; no shape has changed since
         grads = [checked_grad(self.name, i, p) for i, p in enumerate(self.params)]
         for i, (p, g, state) in enumerate(zip(self.params, grads, self.state, strict=True)):
             if g is None:
@@ -295,6 +295,12 @@ class SGD(Optimizer):
         buffers = self.momentum_buffers
         if any(b is None for b in buffers):
             return None
+        for i, (p, b) in enumerate(zip(self.params, buffers, strict=True)):
+            if b.shape != p.data.shape:  # a buffer replaced by hand: never broadcast it
+                raise ValueError(
+                    f"SGD: params[{i}] has shape {shape_str(p.data.shape)} but its momentum "
+                    f"buffer has shape {shape_str(b.shape)}"
+                )
         return self._start_momentum(buffers)
 
     def _start_momentum(self, buffers):

@@ -115,6 +115,16 @@ def test_data_resized_under_a_packed_gradient_is_rejected_before_any_update():
     np.testing.assert_array_equal(a.data, before)
 
 
+def test_a_momentum_buffer_of_the_wrong_shape_set_by_hand_is_rejected():
+    a, b, opt = _packed_pair()
+    opt.state[1]["momentum_buffer"] = np.ones(2)  # would broadcast into b's (2, 2) update
+    before = [a.data.copy(), b.data.copy()]
+    with pytest.raises(ValueError, match=r"params\[1\] has shape \(2, 2\) but its momentum"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, before[0])
+    np.testing.assert_array_equal(b.data, before[1])
+
+
 def test_momentum_buffers_made_at_different_steps_are_each_right():
     # b has no gradient at the first step, so its buffer starts one step later than a's.
     a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
