@@ -5,6 +5,7 @@ so that a wrong shape never turns into a silent broadcast or a NaN three layers 
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -86,15 +87,28 @@ def check_positive_int(who, value, name):
     return int(value)
 
 
-def check_number(who, name, value, *, positive=False, below_one=False):
-    """``value`` as a float; finite and ``>= 0`` (``> 0`` if ``positive``, ``< 1`` if ``below_one``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
+def check_number(who, name, value, *, low=None, high=None, open_low=False, open_high=False):
+    """``value`` as a float: a finite real number, at least ``low`` and at most ``high``.
+
+    ``open_low``/``open_high`` exclude the bound itself; a bound of ``None`` leaves that side
+    free. A bool, a string, an array or ``None`` is a ``TypeError``; NaN, ±inf or a value out of
+    range a ``ValueError``. Both name the layer or function, the argument and the value.
+    """
+    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, Real)):
+        raise TypeError(
+            f"{who}: {name} must be a real number, got {value!r} ({type(value).__name__})"
+        )
     value = float(value)
-    if below_one:
-        if not 0 <= value < 1:
-            raise ValueError(f"{who}: {name} must be in [0, 1), got {value!r}")
-    elif not math.isfinite(value) or (value <= 0 if positive else value < 0):
-        expected = "> 0" if positive else ">= 0"
-        raise ValueError(f"{who}: {name} must be finite and {expected}, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{who}: {name} must be finite, got {value!r}")
+    too_low = low is not None and (value <= low if open_low else value < low)
+    too_high = high is not None and (value >= high if open_high else value > high)
+    if too_low or too_high:
+        if high is None:
+            allowed = f"{'>' if open_low else '>='} {low:g}"
+        elif low is None:
+            allowed = f"{'<' if open_high else '<='} {high:g}"
+        else:
+            allowed = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"{who}: {name} must be {allowed}, got {value!r}")
     return value

@@ -9,27 +9,11 @@ formula is arranged so that ``exp`` only ever sees a non-positive argument.
 """
 
 import math
-import numbers
 
 import numpy as np
 
+from numnet._validate import check_number
 from numnet.module import Module
-
-
-def check_number(who, name, value, positive=False):
-    """Return ``value`` as a float if it is a finite real number (and ``> 0`` if ``positive``).
-
-    A bool, a string or an array is a ``TypeError``; NaN, ±inf (or ``≤ 0`` when ``positive``) a
-    ``ValueError``. Both name the layer, the argument and the value received.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{who}: {name} must be > 0, got {value!r}")
-    return value
 
 
 def sigmoid(x):
@@ -281,7 +265,7 @@ class Softplus(_Elementwise):
     """
 
     def __init__(self, beta=1.0, threshold=20.0):
-        self.beta = check_number("Softplus", "beta", beta, positive=True)
+        self.beta = check_number("Softplus", "beta", beta, low=0, open_low=True)
         self.threshold = check_number("Softplus", "threshold", threshold)
 
     def _f(self, x):

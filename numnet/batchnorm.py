@@ -7,11 +7,9 @@ over ``m = N·H·W`` values per channel, so the two share all their code (``_Bat
 differ only in the shape they accept.
 """
 
-import numbers
-
 import numpy as np
 
-from numnet._validate import check_positive_int, check_shape
+from numnet._validate import check_number, check_positive_int, check_shape
 from numnet.module import Module, Parameter
 
 
@@ -26,8 +24,8 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1):
         self.num_features = check_positive_int(self.name, num_features, "num_features")
-        self.eps = self._check_number("eps", eps, 0.0, np.inf)
-        self.momentum = self._check_number("momentum", momentum, 0.0, 1.0)
+        self.eps = check_number(self.name, "eps", eps, low=0)
+        self.momentum = check_number(self.name, "momentum", momentum, low=0, high=1)
         self.weight = Parameter(np.ones(self.num_features))
         self.bias = Parameter(np.zeros(self.num_features))
         self.running_mean = np.zeros(self.num_features)
@@ -89,17 +87,6 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
-
-    def _check_number(self, name, value, low, high):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not low <= value <= high
-        ):
-            raise ValueError(
-                f"{self.name}: {name} must be a number in [{low}, {high}], got {value!r}"
-            )
-        return float(value)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -65,11 +65,13 @@ def clip_grad_norm_(params, max_norm, norm_type=2.0):
     direction, only the length of the whole update.
     """
     who = "clip_grad_norm_"
-    max_norm = _check_number(who, "max_norm", max_norm)
+    max_norm = _check_number(who, "max_norm", max_norm, low=0)
     if isinstance(norm_type, bool) or not isinstance(
         norm_type, (int, float, np.integer, np.floating)
     ):
-        raise TypeError(f"{who}: norm_type must be a number, got {type(norm_type).__name__}")
+        raise TypeError(
+            f"{who}: norm_type must be a real number, got {norm_type!r} ({type(norm_type).__name__})"
+        )
     norm_type = float(norm_type)
     if not norm_type >= 1:  # also rejects NaN
         raise ValueError(f"{who}: norm_type must be >= 1 or float('inf'), got {norm_type!r}")
@@ -104,7 +106,7 @@ def clip_grad_value_(params, clip_value):
     clipped on its own); it returns ``None``.
     """
     who = "clip_grad_value_"
-    clip_value = _check_number(who, "clip_value", clip_value)
+    clip_value = _check_number(who, "clip_value", clip_value, low=0)
     for p, g in _grads(who, params):
         np.clip(g, -clip_value, clip_value, out=g)
         p.grad = g

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numnet._validate import check_number
 from numnet.random import get_rng
 
 
@@ -35,8 +36,7 @@ def numerical_gradient(f, x, h=1e-6, method="central"):
         raise ValueError(
             f"numerical_gradient: method must be 'central' or 'forward', got {method!r}"
         )
-    if not (np.isfinite(h) and h > 0):
-        raise ValueError(f"numerical_gradient: h must be finite and > 0, got {h!r}")
+    h = check_number("numerical_gradient", "h", h, low=0, open_low=True)
     grad = np.zeros(x.shape, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):

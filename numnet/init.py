@@ -18,6 +18,7 @@ The scales come from ``derivations/initialisation.py``: a pre-activation
 
 import numpy as np
 
+from numnet._validate import check_number
 from numnet.random import get_rng
 
 
@@ -43,8 +44,7 @@ def uniform(shape, low, high, rng=None, dtype=np.float64):
 
 def normal(shape, std=1.0, rng=None, dtype=np.float64):
     """Normal with mean 0 and standard deviation ``std`` (the reports' "×0.1", "×0.01")."""
-    if not np.isfinite(std) or std < 0:
-        raise ValueError(f"init.normal: std must be finite and >= 0, got {std!r}")
+    std = check_number("init.normal", "std", std, low=0)
     return (std * get_rng(rng).standard_normal(shape)).astype(dtype, copy=False)
 
 

@@ -1,10 +1,8 @@
 """Layer normalisation, ``torch.nn.LayerNorm``: each sample normalised over its own features."""
 
-import numbers
-
 import numpy as np
 
-from numnet._validate import shape_str
+from numnet._validate import check_number, shape_str
 from numnet.module import Module, Parameter
 
 
@@ -63,8 +61,7 @@ class LayerNorm(Module):
                 "LayerNorm: normalized_shape must be a positive int or a non-empty tuple of "
                 f"them, got {normalized_shape!r}"
             )
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps >= 0:
-            raise ValueError(f"LayerNorm: eps must be a number >= 0, got {eps!r}")
+        eps = check_number("LayerNorm", "eps", eps, low=0)
         self.normalized_shape = tuple(int(s) for s in shape)
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)

@@ -12,8 +12,8 @@ import numbers
 
 import numpy as np
 
-from numnet._validate import check_float, shape_str
-from numnet.activations import check_number, sigmoid
+from numnet._validate import check_float, check_number, shape_str
+from numnet.activations import sigmoid
 from numnet.module import check_prediction, trusted
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -365,12 +365,9 @@ class CrossEntropyLoss(_ClassIndexLoss):
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
-        smoothing = check_number(self.name, "label_smoothing", label_smoothing)
-        if not 0.0 <= smoothing <= 1.0:
-            raise ValueError(
-                f"{self.name}: label_smoothing must lie in [0, 1], got {label_smoothing!r}"
-            )
-        self.label_smoothing = smoothing
+        self.label_smoothing = check_number(
+            self.name, "label_smoothing", label_smoothing, low=0, high=1
+        )
 
     def forward(self, pred, target):
         """``pred``: (N, K) logits; ``target``: (N,) integers or (N, K) floats -> float.

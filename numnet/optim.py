@@ -116,8 +116,8 @@ class Optimizer:
 
     def __init__(self, params, lr, weight_decay):
         self.params = _check_params(self.name, params)
-        self.lr = _check_number(self.name, "lr", lr, positive=True)
-        self.weight_decay = _check_number(self.name, "weight_decay", weight_decay)
+        self.lr = _check_number(self.name, "lr", lr, low=0, open_low=True)
+        self.weight_decay = _check_number(self.name, "weight_decay", weight_decay, low=0)
         self.state = [{} for _ in self.params]
         self._flat_grad, self._grad_views = None, []  # see _grads_still_packed
 
@@ -153,7 +153,7 @@ class Optimizer:
     def _checked_grads(self):
         """The current ``lr`` and every parameter's gradient (in the parameter's dtype, or
         ``None``), all validated before anything is changed."""
-        lr = _check_number(self.name, "lr", self.lr)  # a schedule or a user may have set it
+        lr = _check_number(self.name, "lr", self.lr, low=0)  # a schedule or a user may have set it
         if self._grads_still_packed() and all_finite(self._flat_grad):
             return lr, self._grad_views  # state checked at packing; no shape has changed since
         grads = [checked_grad(self.name, i, p) for i, p in enumerate(self.params)]
@@ -254,7 +254,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr, weight_decay)
-        self.momentum = _check_number("SGD", "momentum", momentum)
+        self.momentum = _check_number("SGD", "momentum", momentum, low=0)
         self.nesterov = _check_bool("SGD", "nesterov", nesterov)
         if self.nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0 (as in torch.optim.SGD)")
@@ -377,10 +377,10 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{self.name}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = tuple(
-            _check_number(self.name, f"betas[{k}]", beta, below_one=True)
+            _check_number(self.name, f"betas[{k}]", beta, low=0, high=1, open_high=True)
             for k, beta in enumerate(betas)
         )
-        self.eps = _check_number(self.name, "eps", eps)
+        self.eps = _check_number(self.name, "eps", eps, low=0)
         self.amsgrad = _check_bool(self.name, "amsgrad", amsgrad)
 
     def _update(self, p, g, state, lr):
@@ -485,9 +485,9 @@ class RMSprop(Optimizer):
         centered=False,
     ):
         super().__init__(params, lr, weight_decay)
-        self.alpha = _check_number("RMSprop", "alpha", alpha, below_one=True)
-        self.eps = _check_number("RMSprop", "eps", eps)
-        self.momentum = _check_number("RMSprop", "momentum", momentum)
+        self.alpha = _check_number("RMSprop", "alpha", alpha, low=0, high=1, open_high=True)
+        self.eps = _check_number("RMSprop", "eps", eps, low=0)
+        self.momentum = _check_number("RMSprop", "momentum", momentum, low=0)
         self.centered = _check_bool("RMSprop", "centered", centered)
 
     def _update(self, p, g, state, lr):
@@ -564,11 +564,11 @@ class Adagrad(Optimizer):
         eps=1e-10,
     ):
         super().__init__(params, lr, weight_decay)
-        self.lr_decay = _check_number("Adagrad", "lr_decay", lr_decay)
+        self.lr_decay = _check_number("Adagrad", "lr_decay", lr_decay, low=0)
         self.initial_accumulator_value = _check_number(
-            "Adagrad", "initial_accumulator_value", initial_accumulator_value
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value, low=0
         )
-        self.eps = _check_number("Adagrad", "eps", eps)
+        self.eps = _check_number("Adagrad", "eps", eps, low=0)
 
     def _update(self, p, g, state, lr):
         if not state:

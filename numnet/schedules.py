@@ -20,8 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-from numnet._validate import check_number as _check_number
-from numnet._validate import check_positive_int
+from numnet._validate import check_number, check_positive_int
 
 
 def _check_count(who, name, value):
@@ -32,13 +31,8 @@ def _check_count(who, name, value):
 
 
 def _check_factor(who, name, value, *, upper=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and value > 0) or (upper is not None and value > upper):
-        limit = f"in (0, {upper}]" if upper is not None else "finite and > 0"
-        raise ValueError(f"{who}: {name} must be {limit}, got {value!r}")
-    return value
+    """``value`` as a float in ``(0, upper]`` (``> 0`` if no ``upper``)."""
+    return check_number(who, name, value, low=0, open_low=True, high=upper)
 
 
 class LRScheduler:
@@ -220,7 +214,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0):  # T_max: PyTorch's name
         self.T_max = check_positive_int("CosineAnnealingLR", T_max, "T_max")
-        self.eta_min = _check_number("CosineAnnealingLR", "eta_min", eta_min)
+        self.eta_min = check_number("CosineAnnealingLR", "eta_min", eta_min, low=0)
         super().__init__(optimizer)
 
     def _next_lr(self, epoch, lr):
@@ -301,10 +295,10 @@ class ReduceLROnPlateau(LRScheduler):
         if self.factor >= 1:
             raise ValueError(f"{who}: factor must be in (0, 1), got {self.factor!r}")
         self.patience = _check_count(who, "patience", patience)
-        self.threshold = _check_number(who, "threshold", threshold)
+        self.threshold = check_number(who, "threshold", threshold, low=0)
         self.cooldown = _check_count(who, "cooldown", cooldown)
-        self.min_lr = _check_number(who, "min_lr", min_lr)
-        self.eps = _check_number(who, "eps", eps)
+        self.min_lr = check_number(who, "min_lr", min_lr, low=0)
+        self.eps = check_number(who, "eps", eps, low=0)
         super().__init__(optimizer)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0

@@ -129,13 +129,13 @@ def test_parameters_without_grad_are_skipped_and_keep_their_own_step_count():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (dict(lr=-0.1), r"Adam: lr must be finite and > 0, got -0\.1"),
+        (dict(lr=-0.1), r"Adam: lr must be > 0, got -0\.1"),
         (dict(lr=0.0), "lr"),
         (dict(lr=float("nan")), "lr"),
         (dict(betas=(1.0, 0.999)), r"Adam: betas\[0\] must be in \[0, 1\), got 1\.0"),
         (dict(betas=(0.9, -0.1)), r"betas\[1\] must be in \[0, 1\), got -0\.1"),
         (dict(betas=(0.9, float("nan"))), r"betas\[1\]"),
-        (dict(eps=-1e-8), r"Adam: eps must be finite and >= 0, got -1e-08"),
+        (dict(eps=-1e-8), r"Adam: eps must be >= 0, got -1e-08"),
         (dict(weight_decay=-1e-4), "weight_decay"),
     ],
 )

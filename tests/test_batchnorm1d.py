@@ -191,16 +191,21 @@ def test_bad_input(x, error, message):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"num_features": 0}, "num_features must be a positive integer"),
-        ({"num_features": 2, "eps": -1e-5}, "eps must be a number"),
-        ({"num_features": 2, "momentum": 1.5}, "momentum must be a number"),
-        ({"num_features": 2, "momentum": None}, "momentum must be a number"),
+        ({"num_features": 0}, ValueError, "num_features must be a positive integer"),
+        ({"num_features": 2, "eps": -1e-5}, ValueError, "eps must be >= 0, got -1e-05"),
+        ({"num_features": 2, "eps": np.inf}, ValueError, "eps must be finite"),
+        (
+            {"num_features": 2, "momentum": 1.5},
+            ValueError,
+            r"momentum must be in \[0, 1\], got 1.5",
+        ),
+        ({"num_features": 2, "momentum": None}, TypeError, "momentum must be a real number"),
     ],
 )
-def test_bad_construction(kwargs, message):
-    with pytest.raises(ValueError, match=f"BatchNorm1d: {message}"):
+def test_bad_construction(kwargs, error, message):
+    with pytest.raises(error, match=f"BatchNorm1d: {message}"):
         numnet.BatchNorm1d(**kwargs)
 
 

@@ -147,8 +147,8 @@ def test_bad_input(x, error, message):
     ("kwargs", "message"),
     [
         ({"num_features": 0}, "num_features must be a positive integer"),
-        ({"num_features": 2, "eps": -1.0}, "eps must be a number"),
-        ({"num_features": 2, "momentum": 2.0}, "momentum must be a number"),
+        ({"num_features": 2, "eps": -1.0}, "eps must be >= 0, got -1.0"),
+        ({"num_features": 2, "momentum": 2.0}, r"momentum must be in \[0, 1\], got 2.0"),
     ],
 )
 def test_bad_construction(kwargs, message):

@@ -449,8 +449,8 @@ def test_options_other_than_weight_are_keyword_only():
     ("kwargs", "error", "message"),
     [
         ({"reduction": "avg"}, ValueError, "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
-        ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must lie in \[0, 1\], got 1.5"),
-        ({"label_smoothing": -0.1}, ValueError, r"label_smoothing must lie in \[0, 1\], got -0.1"),
+        ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must be in \[0, 1\], got 1.5"),
+        ({"label_smoothing": -0.1}, ValueError, r"label_smoothing must be in \[0, 1\], got -0.1"),
         ({"label_smoothing": float("nan")}, ValueError, "label_smoothing must be finite"),
         ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a real number"),
         ({"ignore_index": 1.0}, TypeError, "ignore_index must be an int, got 1.0"),

@@ -84,5 +84,5 @@ def test_bad_milestones(milestones, error, message):
 
 
 def test_bad_gamma():
-    with pytest.raises(ValueError, match=r"MultiStepLR: gamma must be finite and > 0, got 0\.0"):
+    with pytest.raises(ValueError, match=r"MultiStepLR: gamma must be > 0, got 0\.0"):
         MultiStepLR(SGD([Parameter(np.ones(1))], lr=0.1), [2], gamma=0.0)

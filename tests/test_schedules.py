@@ -161,5 +161,5 @@ def test_bad_schedule_arguments_raise_value_error(make):
 def test_schedule_needs_an_optimizer_with_lr():
     with pytest.raises(TypeError, match="optimiser with a numeric attribute lr"):
         StepLR(object(), step_size=2)
-    with pytest.raises(TypeError, match="gamma must be a number"):
+    with pytest.raises(TypeError, match="gamma must be a real number"):
         ExponentialLR(make_optimizer(), gamma="0.9")
