@@ -143,9 +143,12 @@ def _max_backward(dy, row, col, shape, kernel_size, stride):
     maximum (``kw`` calls). Where windows overlap, the gradients add up.
     """
     (kh, kw), (sh, sw), (ho, wo) = kernel_size, stride, dy.shape[2:]
-    d_row_max = np.zeros((*shape[:3], wo), dtype=dy.dtype)  # (N, C, Hp, Wo)
+    # Where the windows tile an axis exactly (stride = kernel, no rows left over), the views
+    # cover every entry and each writes its own: no need to fill with zeros first.
+    rows_tiled, cols_tiled = sh == kh and shape[2] == ho * sh, sw == kw and shape[3] == wo * sw
+    d_row_max = (np.empty if rows_tiled else np.zeros)((*shape[:3], wo), dtype=dy.dtype)
     _route(dy, row, _along(d_row_max, 2, kh, sh, ho), overlapping=sh < kh)
-    dx = np.zeros(shape, dtype=dy.dtype)
+    dx = (np.empty if cols_tiled else np.zeros)(shape, dtype=dy.dtype)  # (N, C, Hp, Wp)
     _route(d_row_max, col, _along(dx, 3, kw, sw, wo), overlapping=sw < kw)
     return dx
 
