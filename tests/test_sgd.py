@@ -65,8 +65,9 @@ def test_sgd_with_gradients_added_in_place_follows_torch_algorithm(options):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
 
 
-def _packed_pair(momentum=0.9, steps=2):
-    """Two parameters after ``steps`` steps with gradients added in place (so packed)."""
+def _two_params(momentum=0.9, steps=1):
+    """Two parameters after ``steps`` steps with gradients added in place, as a backward adds
+    them (so the optimiser has packed them, and filled its momentum buffers)."""
     a, b = Parameter(np.ones(3)), Parameter(np.ones((2, 2)))
     opt = SGD([a, b], lr=0.1, momentum=momentum)
     for _ in range(steps):
@@ -78,7 +79,7 @@ def _packed_pair(momentum=0.9, steps=2):
 
 
 def test_packed_gradients_stay_views_that_zero_grad_clears():
-    a, b, opt = _packed_pair()
+    a, b, opt = _two_params(steps=2)
     grads = [a.grad, b.grad]
     opt.zero_grad()
     assert a.grad is grads[0] and b.grad is grads[1]
@@ -88,7 +89,7 @@ def test_packed_gradients_stay_views_that_zero_grad_clears():
 
 
 def test_nan_written_into_a_packed_gradient_names_the_parameter_and_changes_nothing():
-    a, b, opt = _packed_pair()
+    a, b, opt = _two_params(steps=2)
     b.grad[1, 0] = np.nan
     state = [a.data.copy(), b.data.copy()] + [m.copy() for m in opt.momentum_buffers]
     with pytest.raises(ValueError, match=r"params\[1\]\.grad contains NaN"):
@@ -99,7 +100,7 @@ def test_nan_written_into_a_packed_gradient_names_the_parameter_and_changes_noth
 
 
 def test_a_packed_gradient_replaced_by_the_user_is_used():
-    a, b, opt = _packed_pair(momentum=0.0)
+    a, b, opt = _two_params(momentum=0.0, steps=2)
     b.grad = np.full((2, 2), 10.0)
     opt.step()
     np.testing.assert_allclose(b.data, 1 - 0.1 * (2 + 2 + 10))
@@ -107,7 +108,7 @@ def test_a_packed_gradient_replaced_by_the_user_is_used():
 
 
 def test_data_resized_under_a_packed_gradient_is_rejected_before_any_update():
-    a, b, opt = _packed_pair()
+    a, b, opt = _two_params(steps=2)
     b.data = np.ones((3, 3))  # b.grad is still the (2, 2) view
     before = a.data.copy()
     with pytest.raises(ValueError, match=r"params\[1\] has data of shape \(3, 3\) but grad"):
@@ -116,7 +117,7 @@ def test_data_resized_under_a_packed_gradient_is_rejected_before_any_update():
 
 
 def test_a_momentum_buffer_of_the_wrong_shape_set_by_hand_is_rejected():
-    a, b, opt = _packed_pair()
+    a, b, opt = _two_params(steps=2)
     opt.state[1]["momentum_buffer"] = np.ones(2)  # would broadcast into b's (2, 2) update
     before = [a.data.copy(), b.data.copy()]
     with pytest.raises(ValueError, match=r"params\[1\] has shape \(2, 2\) but its momentum"):
@@ -253,14 +254,6 @@ def test_params_must_be_parameters():
     p = Parameter(np.ones(2))
     with pytest.raises(ValueError, match="more than once"):
         SGD([p, p], lr=0.1)
-
-
-def _two_params(momentum=0.9):
-    a, b = Parameter(np.ones(3)), Parameter(np.ones((2, 2)))
-    opt = SGD([a, b], lr=0.1, momentum=momentum)
-    a.grad, b.grad = np.ones(3), np.ones((2, 2))
-    opt.step()  # fill the momentum buffers
-    return a, b, opt
 
 
 @pytest.mark.parametrize(
