@@ -98,27 +98,44 @@ class MaxPool2d(_Pool2d):
     Forward finds that first maximum as it goes: the maximum over a window's columns, row by
     row, remembers in which column ``b`` each row's first maximum lies; the maximum over the
     rows then remembers the first row ``a`` holding the window's maximum. In row-major order
-    the first maximum is in that row ``a``, at that row's column ``b``.
+    the first maximum is in that row ``a``, at that row's column ``b``. Forward keeps where
+    that is, as an index into the flattened padded input (PyTorch keeps such indices too), so
+    backward is one scatter.
     """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__(kernel_size, stride, padding)
+        if max(self.kernel_size) > 256:  # offsets inside a window are kept as uint8
+            raise ValueError(
+                f"MaxPool2d: kernel_size must be at most 256 along each axis, "
+                f"got {self.kernel_size}"
+            )
 
     def forward(self, x):
         """``x``: (N, C, H, W) -> ``y``: (N, C, Ho, Wo)."""
         x = self._check_input(x)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         ho, wo = self._output_hw(x)
-        pad = any(self.padding)
-        xp = _pad(x, self.padding, value=-np.inf) if pad else x
+        xp = _pad(x, self.padding, value=-np.inf) if any(self.padding) else x
         # the maximum of each row of each window, then of those rows
         row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))
         y, row = max_and_first(_along(row_max, 2, kh, sh, ho))
-        self._remember(xp_shape=xp.shape, row=row, col=col, y=y)
+        where = _flat_index(row, _along(col, 2, kh, sh, ho), xp.shape, self.stride)
+        self._remember(xp_shape=xp.shape, where=where, y=y)
         return y
 
     def backward(self, dy):
         """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W), nonzero only at the maxima."""
         cache = self._recall(dy)
-        row, col, shape = cache["row"], cache["col"], cache["xp_shape"]
-        return self._crop(_max_backward(dy, row, col, shape, self.kernel_size, self.stride))
+        where, shape = cache["where"].reshape(-1), cache["xp_shape"]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        if sh < kh or sw < kw:  # overlapping windows: a pixel may be the maximum of several
+            dxp = np.bincount(where, weights=dy.reshape(-1), minlength=np.prod(shape))
+            dxp = dxp.astype(dy.dtype, copy=False).reshape(shape)
+        else:
+            dxp = np.zeros(shape, dtype=dy.dtype)
+            dxp.reshape(-1)[where] = dy.reshape(-1)
+        return self._crop(dxp)
 
 
 def max_and_first(views):
@@ -135,32 +152,24 @@ def max_and_first(views):
     return out, first
 
 
-def _max_backward(dy, row, col, shape, kernel_size, stride):
-    """The chain rule through forward's two stages, in reverse order.
+def _flat_index(row, cols, shape, stride):
+    """Where each window's first maximum lies in the flattened padded input of ``shape``.
 
-    Each window's ``dy`` goes to the row ``a`` of its first maximum (``kh`` calls), giving the
-    gradient of the row maxima; each of those goes to the column ``b`` of its row's first
-    maximum (``kw`` calls). Where windows overlap, the gradients add up.
+    ``row`` (N, C, Ho, Wo) is the window's row ``a`` of that maximum and ``cols[a]`` the
+    column ``b`` of the first maximum in row ``a`` of every window. The window ``(i, j)`` of
+    channel ``(n, c)`` starts at row ``i·sh``, column ``j·sw``; so the maximum is at
+    ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
     """
-    (kh, kw), (sh, sw), (ho, wo) = kernel_size, stride, dy.shape[2:]
-    # Where the windows tile an axis exactly (stride = kernel, no rows left over), the views
-    # cover every entry and each writes its own: no need to fill with zeros first.
-    rows_tiled, cols_tiled = sh == kh and shape[2] == ho * sh, sw == kw and shape[3] == wo * sw
-    d_row_max = (np.empty if rows_tiled else np.zeros)((*shape[:3], wo), dtype=dy.dtype)
-    _route(dy, row, _along(d_row_max, 2, kh, sh, ho), overlapping=sh < kh)
-    dx = (np.empty if cols_tiled else np.zeros)(shape, dtype=dy.dtype)  # (N, C, Hp, Wp)
-    _route(d_row_max, col, _along(dx, 3, kw, sw, wo), overlapping=sw < kw)
-    return dx
-
-
-def _route(grad, first, views, overlapping):
-    """Add ``grad`` to ``views[t]`` where ``first == t``; with views that do not overlap,
-    write it instead (one NumPy call less per view)."""
-    for t, view in enumerate(views):
-        if overlapping:
-            view += grad * (first == t)
-        else:
-            np.multiply(grad, first == t, out=view)
+    (n, c, hp, wp), (sh, sw), (ho, wo) = shape, stride, row.shape[2:]
+    b = cols[0].copy()
+    for a in range(1, len(cols)):  # b += (cols[a] - b) where row == a, in uint8 arithmetic
+        b += (row == a).view(np.uint8) * (cols[a] - b)
+    index = np.multiply(row, wp, dtype=np.intp)
+    index += b
+    windows = index.reshape(n * c, ho, wo)  # a view: add each window's start
+    windows += (np.arange(n * c) * (hp * wp))[:, None, None]
+    windows += np.arange(ho)[:, None] * (sh * wp) + np.arange(wo) * sw
+    return index
 
 
 class AvgPool2d(_Pool2d):

@@ -100,6 +100,18 @@ def test_float32_and_float64(rng, dtype):
     np.testing.assert_array_equal(y, maxpool2d_forward(x, (3, 3), (2, 2)))
 
 
+def test_the_widest_window_keeps_its_offsets_exact():
+    """Offsets inside a window are kept as uint8: 256 columns is the widest window, and its
+    last offset, 255, must come out right; a wider kernel is refused, not wrapped around."""
+    x = np.zeros((1, 1, 2, 256))
+    x[0, 0, 1, 255] = 1.0
+    pool = numnet.MaxPool2d((2, 256))
+    np.testing.assert_array_equal(pool(x), [[[[1.0]]]])
+    np.testing.assert_array_equal(pool.backward(np.array([[[[5.0]]]])), 5.0 * x)
+    with pytest.raises(ValueError, match=r"MaxPool2d: kernel_size must be at most 256.*\(1, 257\)"):
+        numnet.MaxPool2d((1, 257))
+
+
 def test_the_pool_output_is_not_a_view_of_the_input(rng):
     x = rng.normal(size=(1, 1, 4, 4))
     y = numnet.MaxPool2d(2)(x)
