@@ -1,7 +1,10 @@
 """Layer normalisation, ``torch.nn.LayerNorm``: each sample normalised over its own features."""
 
+import math
+
 import numpy as np
 
+from numnet._sums import column_sums, row_means
 from numnet._validate import check_number, shape_str
 from numnet.module import Module, Parameter
 
@@ -69,9 +72,6 @@ class LayerNorm(Module):
         self.weight = Parameter(np.ones(self.normalized_shape)) if affine else None
         self.bias = Parameter(np.zeros(self.normalized_shape)) if affine and bias else None
 
-    def _axes(self, x):
-        return tuple(range(x.ndim - len(self.normalized_shape), x.ndim))
-
     def forward(self, x):
         """``x``: (*, *normalized_shape) -> ``y``: same shape."""
         x = self._check_input(x, dtype=None if self.weight is None else self.weight.data.dtype)
@@ -81,36 +81,40 @@ class LayerNorm(Module):
             raise ValueError(
                 f"{self.name}: expected input of shape {expected}, got {shape_str(x.shape)}"
             )
-        axes = self._axes(x)
-        centred = x - x.mean(axis=axes, keepdims=True)
-        var = np.mean(centred * centred, axis=axes, keepdims=True)  # biased: divides by D
+        rows = x.reshape(-1, math.prod(self.normalized_shape))  # (M, D): one row per sample
+        centred = rows - row_means(rows)[:, None]
+        var = np.einsum("ij,ij->i", centred, centred) / rows.shape[1]  # biased: divides by D
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        x_hat = centred * inv_std
-        y = x_hat
-        if self.weight is not None:
-            y = x_hat * self.weight.data
+        x_hat = centred
+        x_hat *= inv_std[:, None]
+        y = x_hat.copy() if self.weight is None else x_hat * self.weight.data.reshape(-1)
         if self.bias is not None:
-            y = y + self.bias.data
+            y += self.bias.data.reshape(-1)
+        y = y.reshape(x.shape)  # never x_hat itself: backward overwrites x_hat
         self._remember(y=y, x_hat=x_hat, inv_std=inv_std)
         return y
 
     def backward(self, dy):
         """``dy``: (*, *normalized_shape) -> ``dx``: same shape; fills ``weight.grad`` and
         ``bias.grad`` (normalized_shape)."""
-        cache = self._recall(dy)
-        x_hat, inv_std = cache["x_hat"], cache["inv_std"]
-        axes = self._axes(dy)
-        samples = tuple(range(dy.ndim - len(self.normalized_shape)))  # the leading axes
-        g = dy
-        if self.weight is not None:
-            self.weight.accumulate((dy * x_hat).sum(axis=samples))
-            g = dy * self.weight.data
+        cache = self._recall(dy)  # used up: its x_hat is free to overwrite below
+        x_hat, inv_std = cache["x_hat"], cache["inv_std"]  # (M, D) and (M,)
+        rows = dy.reshape(x_hat.shape)
         if self.bias is not None:
-            self.bias.accumulate(dy.sum(axis=samples))
-        dx = g - g.mean(axis=axes, keepdims=True)
-        dx -= x_hat * np.mean(g * x_hat, axis=axes, keepdims=True)
-        dx *= inv_std
-        return dx
+            self.bias.accumulate(column_sums(rows).reshape(self.normalized_shape))
+        if self.weight is not None:
+            dw = np.einsum("ij,ij->j", rows, x_hat)  # Σ over samples of dy ⊙ x̂, no temporary
+            self.weight.accumulate(dw.reshape(self.normalized_shape))
+            g = rows * self.weight.data.reshape(-1)
+        else:
+            g = rows.copy()
+        g_x_hat = np.einsum("ij,ij->i", g, x_hat) / g.shape[1]  # (1/D) Σ g·x̂, per sample
+        dx = g  # computed in place, one pass per term: (g − (1/D) Σ g − x̂ (1/D) Σ g·x̂) / σ̂
+        dx -= row_means(g)[:, None]
+        x_hat *= g_x_hat[:, None]
+        dx -= x_hat
+        dx *= inv_std[:, None]
+        return dx.reshape(dy.shape)
 
     def extra_repr(self):
         return (

@@ -265,14 +265,14 @@ class AdaptiveAvgPool2d(Module):
         h, w = x.shape[2:]
         ho, wo = (n if s is None else s for n, s in zip((h, w), self.output_size, strict=True))
         rows, cols = averaging_matrix(h, ho, x.dtype), averaging_matrix(w, wo, x.dtype)
-        y = np.einsum("ih,nchw,jw->ncij", rows, x, cols, optimize=True)
+        y = rows @ x @ cols.T  # (Ho, H) @ (N, C, H, W) @ (W, Wo): one product per axis
         self._remember(rows=rows, cols=cols, y=y)
         return y
 
     def backward(self, dy):
         """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W)."""
         cache = self._recall(dy)
-        return np.einsum("ih,ncij,jw->nchw", cache["rows"], dy, cache["cols"], optimize=True)
+        return cache["rows"].T @ (dy @ cache["cols"])
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
