@@ -13,6 +13,13 @@ from numnet._validate import check_number, check_positive_int, check_shape
 from numnet.module import Module, Parameter
 
 
+def _channel_dot(a, b):
+    """``Σ a ⊙ b`` over every axis but the channels (axis 1): ``(N, C, …) -> (C,)``, with no
+    temporary ``a ⊙ b``."""
+    n, c = a.shape[:2]
+    return np.einsum("nci,nci->c", a.reshape(n, c, -1), b.reshape(n, c, -1))
+
+
 class _BatchNorm(Module):
     """Normalise each channel over the batch, then scale by ``γ`` and shift by ``β``.
 
@@ -46,7 +53,7 @@ class _BatchNorm(Module):
                 )
             mean = x.mean(axis=axes)
             centred = x - mean.reshape(per_channel)
-            var = np.mean(centred * centred, axis=axes)  # biased: divides by m
+            var = _channel_dot(centred, centred) / m  # biased: divides by m
             mo = self.momentum
             self.running_mean = (1 - mo) * self.running_mean + mo * mean
             self.running_var = (1 - mo) * self.running_var + mo * var * (m / (m - 1))
@@ -54,17 +61,18 @@ class _BatchNorm(Module):
             centred = x - self.running_mean.astype(x.dtype, copy=False).reshape(per_channel)
             var = self.running_var.astype(x.dtype, copy=False)
         inv_std = (1.0 / np.sqrt(var + self.eps)).reshape(per_channel)
-        x_hat = centred * inv_std
+        x_hat = centred
+        x_hat *= inv_std  # in place: centred is this layer's own array
         y = x_hat * self.weight.data.reshape(per_channel)
         y += self.bias.data.reshape(per_channel)
         self._remember(y=y, x_hat=x_hat, inv_std=inv_std, batch_stats=self.training)
         return y
 
     def backward(self, dy):
-        cache = self._recall(dy)
+        cache = self._recall(dy)  # used up: its x_hat is free to overwrite below
         x_hat, inv_std = cache["x_hat"], cache["inv_std"]
         axes, per_channel = (0, *range(2, dy.ndim)), inv_std.shape
-        dgamma, dbeta = (dy * x_hat).sum(axis=axes), dy.sum(axis=axes)
+        dgamma, dbeta = _channel_dot(dy, x_hat), dy.sum(axis=axes)
         self.weight.accumulate(dgamma)
         self.bias.accumulate(dbeta)
         gamma = self.weight.data.reshape(per_channel)
@@ -74,7 +82,8 @@ class _BatchNorm(Module):
         # γ/(m σ̂) · (m dy − Σ dy − x̂ Σ dy x̂), with Σ dy = dβ and Σ dy x̂ = dγ
         dx = m * dy
         dx -= dbeta.reshape(per_channel)
-        dx -= x_hat * dgamma.reshape(per_channel)
+        x_hat *= dgamma.reshape(per_channel)
+        dx -= x_hat
         dx *= gamma * inv_std / m
         return dx
 
