@@ -7,6 +7,8 @@ all, however many windows there are. The Python loops run over kernel offsets on
 over samples or pixels.
 """
 
+import math
+
 import numpy as np
 
 from numnet._validate import check_shape
@@ -120,22 +122,23 @@ class MaxPool2d(_Pool2d):
         # the maximum of each row of each window, then of those rows
         row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))
         y, row = max_and_first(_along(row_max, 2, kh, sh, ho))
-        where = _flat_index(row, _along(col, 2, kh, sh, ho), xp.shape, self.stride)
+        where = _flat_index(row, col, xp.shape, self.kernel_size, self.stride)
         self._remember(xp_shape=xp.shape, where=where, y=y)
         return y
 
     def backward(self, dy):
-        """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W), nonzero only at the maxima."""
+        """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W)."""
         cache = self._recall(dy)
-        where, shape = cache["where"].reshape(-1), cache["xp_shape"]
+        where, size = cache["where"].reshape(-1), math.prod(cache["xp_shape"])
+        grads = dy.reshape(-1)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        if sh < kh or sw < kw:  # overlapping windows: a pixel may be the maximum of several
-            dxp = np.bincount(where, weights=dy.reshape(-1), minlength=np.prod(shape))
-            dxp = dxp.astype(dy.dtype, copy=False).reshape(shape)
-        else:
-            dxp = np.zeros(shape, dtype=dy.dtype)
-            dxp.reshape(-1)[where] = dy.reshape(-1)
-        return self._crop(dxp)
+        if sh < kh or sw < kw:  # overlapping windows: add a pixel's gradients
+            dxp = np.bincount(where, weights=grads, minlength=size)
+            dxp = dxp.astype(dy.dtype, copy=False)
+        else:  # a pixel is the maximum of one window at most; zero elsewhere
+            dxp = np.zeros(size, dtype=dy.dtype)
+            dxp[where] = grads
+        return self._crop(dxp.reshape(cache["xp_shape"]))
 
 
 def max_and_first(views):
@@ -152,17 +155,18 @@ def max_and_first(views):
     return out, first
 
 
-def _flat_index(row, cols, shape, stride):
+def _flat_index(row, col, shape, kernel_size, stride):
     """Where each window's first maximum lies in the flattened padded input of ``shape``.
 
-    ``row`` (N, C, Ho, Wo) is the window's row ``a`` of that maximum and ``cols[a]`` the
-    column ``b`` of the first maximum in row ``a`` of every window. The window ``(i, j)`` of
-    channel ``(n, c)`` starts at row ``i·sh``, column ``j·sw``; so the maximum is at
-    ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
+    ``row`` (N, C, Ho, Wo) holds the window's row ``a`` of that maximum, and ``col``
+    (N, C, Hp, Wo) the column ``b`` of the first maximum of each row of each window. The
+    window ``(i, j)`` of channel ``(n, c)`` starts at row ``i·sh``, column ``j·sw``; so its
+    maximum is at ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
     """
     (n, c, hp, wp), (sh, sw), (ho, wo) = shape, stride, row.shape[2:]
+    cols = _along(col, 2, kernel_size[0], sh, ho)  # cols[a]: the b of each window's row a
     b = cols[0].copy()
-    for a in range(1, len(cols)):  # b += (cols[a] - b) where row == a, in uint8 arithmetic
+    for a in range(1, len(cols)):  # b = cols[a] where row == a (uint8 arithmetic wraps back)
         b += (row == a).view(np.uint8) * (cols[a] - b)
     index = np.multiply(row, wp, dtype=np.intp)
     index += b
