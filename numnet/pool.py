@@ -118,27 +118,28 @@ class MaxPool2d(_Pool2d):
         x = self._check_input(x)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         ho, wo = self._output_hw(x)
-        xp = _pad(x, self.padding, value=-np.inf) if any(self.padding) else x
+        pad = any(self.padding)
+        xp = _pad(x, self.padding, value=-np.inf) if pad else x
         # the maximum of each row of each window, then of those rows
         row_max, col = max_and_first(_along(xp, 3, kw, sw, wo))
         y, row = max_and_first(_along(row_max, 2, kh, sh, ho))
-        where = _flat_index(row, col, xp.shape, self.kernel_size, self.stride)
+        where = _flat_index(row, col, xp.shape, (kh, kw), (sh, sw))
         self._remember(xp_shape=xp.shape, where=where, y=y)
         return y
 
     def backward(self, dy):
         """``dy``: (N, C, Ho, Wo) -> ``dx``: (N, C, H, W)."""
         cache = self._recall(dy)
-        where, size = cache["where"].reshape(-1), math.prod(cache["xp_shape"])
-        grads = dy.reshape(-1)
+        where, shape = cache["where"].reshape(-1), cache["xp_shape"]
+        grads, size = dy.reshape(-1), math.prod(shape)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        if sh < kh or sw < kw:  # overlapping windows: add a pixel's gradients
+        if sh < kh or sw < kw:  # windows overlap: add a pixel's gradients
             dxp = np.bincount(where, weights=grads, minlength=size)
             dxp = dxp.astype(dy.dtype, copy=False)
-        else:  # a pixel is the maximum of one window at most; zero elsewhere
+        else:  # each pixel is the maximum of one window at most
             dxp = np.zeros(size, dtype=dy.dtype)
             dxp[where] = grads
-        return self._crop(dxp.reshape(cache["xp_shape"]))
+        return self._crop(dxp.reshape(shape))
 
 
 def max_and_first(views):
