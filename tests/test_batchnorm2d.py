@@ -118,6 +118,22 @@ def test_gradcheck_train_and_eval(n, c, h, training):
     assert result.ok, result
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_backward_leaves_the_output_alone(rng, training):
+    """Backward works in place in the memory of its cache; the output must not change."""
+    layer = numnet.BatchNorm2d(3)
+    layer.weight.data = rng.normal(size=3)
+    layer.train(training)
+    x, dy = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 3, 4, 5))
+    y = layer(x)
+    before = y.copy()
+    dx = layer.backward(dy)
+    np.testing.assert_array_equal(y, before)
+    layer.running_mean, layer.running_var = np.zeros(3), np.ones(3)
+    layer(x)
+    np.testing.assert_allclose(layer.backward(dy), dx, rtol=1e-14, atol=1e-14)
+
+
 def test_float32(rng):
     layer = numnet.BatchNorm2d(3).astype(np.float32)
     x = rng.normal(size=(4, 3, 5, 5)).astype(np.float32)

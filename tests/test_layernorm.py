@@ -88,6 +88,20 @@ def test_gradcheck(case, seed):
     assert result.ok, result
 
 
+@pytest.mark.parametrize(("affine", "bias"), [(False, False), (True, False), (True, True)])
+def test_backward_leaves_the_output_alone(rng, affine, bias):
+    """Backward works in place in the memory of its cache: the output that forward returned
+    (never that memory itself) must not change, and a second use of the layer is unaffected."""
+    layer = numnet.LayerNorm(5, elementwise_affine=affine, bias=bias)
+    x, dy = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 3, 5))
+    y = layer(x)
+    before = y.copy()
+    dx = layer.backward(dy)
+    np.testing.assert_array_equal(y, before)
+    np.testing.assert_array_equal(layer(x), before)
+    np.testing.assert_allclose(layer.backward(dy), dx, rtol=1e-15, atol=0)
+
+
 def test_parameters_and_defaults():
     layer = numnet.LayerNorm(4)
     assert layer.normalized_shape == (4,) and layer.eps == 1e-5
