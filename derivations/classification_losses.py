@@ -226,7 +226,7 @@ def softmax_classifier_grads():
             "numnet's Linear). L depends on W and b only through z, and its gradient there "
             "is δ, from the batch mean of cross-entropy (ŷ and y as there). By the chain "
             "rule L changes with each weight as the sum of δ times z does, with δ held "
-            "fixed. Reports 001 and 002 write the same result with samples as columns.",
+            "fixed. Texts that keep samples as columns get the same sums, transposed.",
         ),
         sizes="every N, D ≥ 1 and K ≥ 1",
         ranges={n: (1, N), n2: (1, N), i: (1, D), m: (1, D), j: (1, K), k: (1, K)},

@@ -120,9 +120,9 @@ def df_formula(act_prime, out=OUT):
 def conv_stride2_hand_question():
     d = Derivation(
         "conv_stride2_hand_question",
-        "Report 000, Question 3: a stride-2 convolution, an activation g and a dense output",
+        "The hand-worked question: a stride-2 convolution, an activation g and a dense output",
         "x is 4×4, f is 2×2, stride 2 and no padding, so C is 2×2; W is the dense layer's "
-        "2×2 weight (the report's W1 … W4 in row-major order) and t the target. g is a SymPy "
+        "2×2 weight (the question's W1 … W4 in row-major order) and t the target. g is a SymPy "
         "function with no formula, so every line holds for any differentiable activation. "
         "The filter gradient is the general rule of the convolution backward pass below: "
         "a correlation of x with the dilated ∂L/∂C.",
