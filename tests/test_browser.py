@@ -1,7 +1,7 @@
 """The built book in headless Chromium, offline: every page's math is typeset by the vendored
 MathJax (no CDN), with no MathJax errors, every figure is present, and on a phone's width
-(412 px) every displayed formula fits its column (``_assets/fit_math.js`` shrinks the few that
-MathJax cannot break into lines).
+(412 px) every displayed formula and every table fits its column (``_assets/numnet.css`` and
+``_assets/fit_to_column.js`` shrink the few that would not).
 
 Builds the book first if ``_build/html`` is missing. Needs Debian's ``chromium``; ``.ci/run``
 installs it. Marked ``book``.
@@ -95,10 +95,10 @@ def test_page_math_typeset_and_figures_present(html, stem):
     assert dom.count("<mjx-container") == n_math, (
         f"{stem}: {n_math} math elements, {dom.count('<mjx-container')} typeset"
     )
-    displays = re.findall(r"<mjx-container[^>]*display=\"true\"[^>]*>", dom)
-    assert all("data-px" in d for d in displays), f"{stem}: fit_math.js did not run"
-    too_wide = [d for d in displays if "math-too-wide" in d]
-    assert not too_wide, f"{stem}: {len(too_wide)} displays wider than a 412 px column"
+    boxes = re.findall(r"<mjx-container[^>]*display=\"true\"[^>]*>|<table[^>]*>", dom)
+    assert all("data-px" in b for b in boxes), f"{stem}: fit_to_column.js did not run"
+    too_wide = [b for b in boxes if "too-wide" in b]
+    assert not too_wide, f"{stem}: {len(too_wide)} displays or tables wider than 412 px"
     for src in re.findall(r'<img[^>]+src="([^"]+)"', source):
         if not src.startswith("data:"):
             assert (page.parent / src).resolve().exists(), f"{stem}: missing image {src}"
