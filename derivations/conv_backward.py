@@ -191,7 +191,7 @@ def numnet_pipeline(make_activation):
 def conv_stride2_activations():
     d = Derivation(
         "conv_stride2_activations",
-        "Report 000, Question 3 with g = σ, tanh and ReLU, checked against numnet",
+        "The hand-worked question with g = σ, tanh and ReLU, checked against numnet",
         "The filter gradient of the question with g′ written out for each activation. "
         "numnet computes it with Conv2d(1, 1, 2, stride=2) → activation → Flatten → "
         "Linear(4, 1) → ½·MSELoss, all backward passes written by hand.",

@@ -200,7 +200,7 @@ def conv_output_size():
         sp.Matrix([64, 56, 56]),
         [],
         lambda v: numnet.Conv2d(3, 64, 5, stride=4)(np.zeros((1, 3, 225, 225))).shape[1:],
-        "Conv2d(3, 64, 5, stride=4) on 225×225 (report 003)",
+        "Conv2d(3, 64, 5, stride=4) on 225×225",
     )
     return d
 
@@ -209,7 +209,7 @@ def conv_output_size():
 def conv_hand_question():
     d = Derivation(
         "conv_hand_question",
-        "Report 000, Question 2: the three filters, recovered exactly",
+        "The hand-worked convolution question: the three filters, recovered exactly",
         "The question gives the image x and the three maps, not the filters. Each map "
         "entry is one linear equation in the 9 filter entries: the 3×3 window of the padded "
         "image at that position, dotted with the filter. The 16 windows, read row by row, "
@@ -296,7 +296,7 @@ def conv_as_matrix_product():
     d = Derivation(
         "conv_as_matrix_product",
         "A 3×3 convolution with padding 1 on a 3×3 image is one matrix product",
-        "Report 003: pad the image x₀ … x₈ to 5×5; each of the 9 outputs is the kernel "
+        "Pad the image x₀ … x₈ to 5×5 {cite}`report003`; each of the 9 outputs is the kernel "
         "w₀ … w₈, read row by row, times one 3×3 patch read the same way. cols(·) puts "
         "those patches side by side as the columns of a 9×9 matrix (im2col). Grouping the "
         "same sums by pixel instead gives a 9×9 matrix T built from the kernel.",
@@ -328,7 +328,7 @@ def conv_as_matrix_product():
     )
     d.fact(
         sp.Eq(cols, report_p, evaluate=False),
-        "the matrix of report 003 (its step iii writes x for x₅ once; the final matrix is right)",
+        "the 9×9 matrix as written out by hand in {cite}`report003`",
     )
     d.fact(
         sp.Eq(cols, sp.Transpose(cols), evaluate=False),

@@ -24,7 +24,7 @@ def max_pool(m, k=2):
 def maxpool_hand_question():
     d = Derivation(
         "maxpool_hand_question",
-        "Report 000, Question 2: 2×2 max pooling (stride 2) of the three maps",
+        "The hand-worked convolution question: 2×2 max pooling (stride 2) of the three maps",
         "Each 4×4 map M_k (in the box below) splits into four 2×2 blocks; pooling keeps the "
         "largest entry of each.",
     )
