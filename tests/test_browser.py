@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PHONE_WIDTH = 412  # px: pages are rendered at a phone's width
 
 pytestmark = [
     pytest.mark.book,
@@ -39,7 +40,7 @@ def html():
     return HTML
 
 
-def render(page, width=412):
+def render(page):
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
@@ -53,7 +54,7 @@ def render(page, width=412):
                 "--disable-component-update",
                 "--disable-sync",
                 f"--user-data-dir={profile}",
-                f"--window-size={width},900",
+                f"--window-size={PHONE_WIDTH},900",
                 "--virtual-time-budget=10000",
                 "--dump-dom",
                 page.as_uri(),
@@ -98,7 +99,7 @@ def test_page_math_typeset_and_figures_present(html, stem):
     boxes = re.findall(r"<mjx-container[^>]*display=\"true\"[^>]*>|<table[^>]*>", dom)
     assert all("data-px" in b for b in boxes), f"{stem}: fit_to_column.js did not run"
     too_wide = [b for b in boxes if "too-wide" in b]
-    assert not too_wide, f"{stem}: {len(too_wide)} displays or tables wider than 412 px"
+    assert not too_wide, f"{stem}: {len(too_wide)} displays or tables wider than {PHONE_WIDTH} px"
     for src in re.findall(r'<img[^>]+src="([^"]+)"', source):
         if not src.startswith("data:"):
             assert (page.parent / src).resolve().exists(), f"{stem}: missing image {src}"
