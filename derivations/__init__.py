@@ -11,7 +11,9 @@ decorated with :func:`derivation`; :func:`names` lists them in book order.
 
 import functools
 import importlib
+import math
 import pkgutil
+from pathlib import Path
 
 from derivations.core import Derivation, prove_equal
 
@@ -103,13 +105,29 @@ def _discover():
     return True
 
 
+#: The book's chapters, next to this package in the repository (absent in a plain install).
+BOOK = Path(__file__).resolve().parent.parent / "book"
+
+
+@functools.cache
+def _chapter_text(chapter):
+    path = BOOK / f"{chapter}.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def names():
-    """Names of all derivations in the order the book shows them (chapter by chapter)."""
+    """Names of all derivations in the order the book shows them: chapter by chapter, and
+    within a chapter in the order its ``derivations.get("name")`` cells appear (definition
+    order for any it does not show by name)."""
     _discover()
 
     def position(name):
         ch = chapter(name)
-        return CHAPTER_ORDER.index(ch) if ch in CHAPTER_ORDER else len(CHAPTER_ORDER)
+        at = _chapter_text(ch).find(f'derivations.get("{name}")')
+        return (
+            CHAPTER_ORDER.index(ch) if ch in CHAPTER_ORDER else len(CHAPTER_ORDER),
+            at if at >= 0 else math.inf,
+        )
 
     return sorted(_BUILDERS, key=position)
 
