@@ -8,7 +8,7 @@ myst-nb executes each MyST notebook and writes the result, outputs included, to
   (the theme does this by itself only when a Binder/Colab launch button is set);
 * puts a "Run it yourself" line with a direct link under the page's title.
 
-Pages without code (the glossary, the sources) have no executed notebook and
+Pages without code (the glossary, the bibliography) have no executed notebook and
 get nothing.
 """
 

@@ -195,7 +195,7 @@ def vanishing_gradient():
         (
             "Each factor below is the sigmoid's slope, at most 1/4 (see the sigmoid's maximum "
             f"slope), so the gradient through {depth} layers is at most (1/4)^{depth} = "
-            f"1/{4**depth}, and through L layers at most (1/4)^L.",
+            f"1/{4**depth}, and through M layers at most (1/4)^M.",
         ),
         at=f"{depth} layers",
     )

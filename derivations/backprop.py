@@ -235,7 +235,8 @@ def backprop_equations():
         (
             up_z * W.T,
             "the gradient the layer sends down, which is the upstream gradient of layer l − 1: "
-            "the same four lines then run for layer l − 1, from l = L down to l = 1",
+            "the same four lines then run for layer l − 1, from l = M (the last layer of a network "
+            "of M layers) down to l = 1",
         ),
     )
     _tie_three_layers(d, (A, W, b, up, one), A_out, weight, bias, recursion)
@@ -284,7 +285,7 @@ def _tie_three_layers(d, symbols, forward, weight, bias, recursion):
     mse = sum((prediction - Y).applyfunc(lambda e: e**2)) / len(Y)
     delta = gradient(mse, prediction).xreplace(dict(zip(prediction, activations[-1], strict=True)))
     claims = {}
-    for l in range(len(layers), 0, -1):  # l = L, …, 1
+    for l in range(len(layers), 0, -1):  # l = M, …, 1
         a, layer, g = activations[l - 1], layers[l - 1], functions[l - 1]
         claims[l] = at(weight, a, layer, g, delta), at(bias, a, layer, g, delta)
         delta = at(recursion, a, layer, g, delta)
@@ -326,12 +327,24 @@ def _tie_three_layers(d, symbols, forward, weight, bias, recursion):
 @derivation
 def two_layer_backprop():
     rows, ins, hidden = 2, 2, 2
+    d1 = sp.MatrixSymbol(r"\delta_{z,1}", rows, hidden)  # ∂L/∂Z₁
+    d2 = sp.MatrixSymbol(r"\delta_2", rows, 1)  # ∂L/∂Ŷ
     d = Derivation(
         "two_layer_backprop",
         "Backpropagation through a two-layer network",
-        "The network Z₁ = XW₁ + 1b₁, A₁ = σ(Z₁), Ŷ = A₁W₂ + 1b₂ with the mean squared error "
-        "L = (1/N) Σ (Ŷ − Y)². Each gradient below is first computed by SymPy directly from L, "
-        "entry by entry, and then shown equal to the backpropagation formula.",
+        (
+            "The network Z₁ = XW₁ + 1b₁, A₁ = σ(Z₁), Ŷ = A₁W₂ + 1b₂ with the mean squared error "
+            "L = (1/N) Σ (Ŷ − Y)². ",
+            d2,
+            " = ∂L/∂Ŷ is the upstream gradient of the output layer (which has no activation, "
+            "so it is also ∂L/∂Z₂), and ",
+            d1,
+            " = ∂L/∂Z₁ is the gradient of the hidden layer's pre-activation, the ",
+            sp.MatrixSymbol(r"\delta_z^{(1)}", rows, hidden),
+            " of the equations of backpropagation. Each gradient below is first computed by "
+            "SymPy directly from L, entry by entry, and then shown equal to the backpropagation "
+            "formula.",
+        ),
         at=f"N = {rows} samples, D = {ins} inputs, {hidden} hidden units, 1 output",
     )
     X, W1, b1, W2, b2, Y = (
@@ -349,7 +362,6 @@ def two_layer_backprop():
     Z1, A1, Yhat = (
         sp.MatrixSymbol(s, rows, c) for s, c in [("Z_1", hidden), ("A_1", hidden), (r"\hat{Y}", 1)]
     )
-    d1, d2 = sp.MatrixSymbol(r"\delta_1", rows, hidden), sp.MatrixSymbol(r"\delta_2", rows, 1)
     Nsym = sp.Symbol("N", positive=True)
     explicit = {
         X: symbol_matrix("x", rows, ins),
@@ -375,14 +387,14 @@ def two_layer_backprop():
     grads = {}
     for name, target, formula, why in [
         ("W_2", W2, A1.T * d2, "the dense layer's weight gradient, with A₁ as its input"),
-        ("b_2", b2, one.T * d2, "the column sums of δ₂"),
+        ("b_2", b2, one.T * d2, ("the column sums of ", d2)),
         (
             "W_1",
             W1,
             X.T * d1,
-            "the dense layer's weight gradient, with δ₁ as its upstream gradient",
+            ("the dense layer's weight gradient, with ", d1, " as its upstream gradient"),
         ),
-        ("b_1", b1, one.T * d1, "the column sums of δ₁"),
+        ("b_1", b1, one.T * d1, ("the column sums of ", d1)),
     ]:
         direct = sp.MatrixSymbol(r"\frac{\partial L}{\partial %s}" % name, *target.shape)
         d.define(direct, gradient(L, explicit[target]), show=False)

@@ -20,10 +20,10 @@ N = size("N")
 n, i = index("n"), index("i")
 x, xhat = sp.IndexedBase("x", real=True), sp.IndexedBase(r"\hat{x}", real=True)
 delta = sp.IndexedBase(r"\delta", real=True)
-mu, var = sp.Symbol("mu", real=True), sp.Symbol(r"\sigma^{2}", nonnegative=True)
+var = sp.Symbol(r"\sigma^{2}", nonnegative=True)
 s = sp.Symbol("s", positive=True)
 gamma, b = sp.symbols("gamma b", real=True)
-eps = sp.Symbol("epsilon", positive=True)
+eps = sp.Symbol("varepsilon", positive=True)
 RANGES = {n: (1, N), i: (1, N)}
 ROWS = 3  # the batch of the ties
 XS, DELTAS = symbol_matrix("x", ROWS, 1), symbol_matrix(r"\delta", ROWS, 1)
@@ -61,19 +61,22 @@ class batch_std(sp.Function):  # noqa: N801 - printed s
         return "s" if exp is None else "s^{%s}" % exp
 
 
+mu = batch_mean(x, N)  # printed μ
+
+
 def opaque_statistics(d):
     """Define x̂_n = (x_n − μ)/s with μ and s kept whole: their derivative rules are proved."""
     d.define(xhat, sp.Lambda(n, (x[n] - batch_mean(x, N)) / batch_std(x, N, eps)))
 
 
 def batch_statistics(d):
-    """Define μ, σ², s = √(σ² + ε) and x̂_n = (x_n − μ)/s on ``d``.
+    """Define σ², s = √(σ² + ε) and x̂_n = (x_n − μ)/s on ``d``, and state what μ is.
 
-    μ stays whole (:class:`batch_mean`, with its rule ∂μ/∂x_i = 1/N) so that no check expands a
-    sum inside a sum inside a square root; where a step needs what μ is, the engine writes it
-    out. Its definition is shown, and checked, as the first fact.
+    μ is :data:`mu`, the function :class:`batch_mean` kept whole (with its rule ∂μ/∂x_i = 1/N),
+    so that no check expands a sum inside a sum inside a square root; where a step needs what μ
+    is, the engine writes it out. What μ is (a sum over the batch) is shown, and checked, as the
+    first fact; being a function, not a symbol, it needs no definition of its own.
     """
-    d.define(mu, batch_mean(x, N), show=False)
     d.fact(
         sp.Eq(batch_mean(x, N), product(1 / N, sp.Sum(x[n], (n, 1, N))), evaluate=False),
         "the batch mean",
@@ -141,12 +144,21 @@ def batch_std_grad():
 def batchnorm_forward():
     d = Derivation(
         "batchnorm_forward",
-        "Batch normalisation's output has mean 0 and variance close to 1",
+        (
+            "Batch normalisation's normalised inputs ",
+            xhat[n],
+            " have mean 0 and variance close to 1",
+        ),
         (
             "In training mode each feature is normalised with its own batch statistics, then "
             "scaled and shifted by the learned γ and b: ",
             sp.Eq(sp.IndexedBase("y")[n], gamma * xhat[n] + b, evaluate=False),
-            ".",
+            ". Over the batch, ",
+            xhat[n],
+            " has mean 0 and a mean square just below 1 (the chains below), so the output ",
+            sp.IndexedBase("y")[n],
+            " has mean b and variance γ² times that mean square, whatever the statistics of "
+            "the batch: the layer learns the mean and scale of its output.",
         ),
         sizes="every batch size N",
         ranges=RANGES,

@@ -122,7 +122,9 @@ def conv_stride2_hand_question():
         "conv_stride2_hand_question",
         "The hand-worked question: a stride-2 convolution, an activation g and a dense output",
         "x is 4×4, f is 2×2, stride 2 and no padding, so C is 2×2; W is the dense layer's "
-        "2×2 weight (the question's W1 … W4 in row-major order) and t the target. g is a SymPy "
+        "2×2 weight (the question's W1 … W4 in row-major order) and t the target. These are "
+        "the question's own names: here the kernel is f, C is the map it produces (not a "
+        "number of channels) and W holds the dense weights. g is a SymPy "
         "function with no formula, so every line holds for any differentiable activation. "
         "The filter gradient is the general rule of the convolution backward pass below: "
         "a correlation of x with the dilated ∂L/∂C.",
@@ -294,14 +296,18 @@ def conv_backward_general():
             "An n × n input x, a k × k kernel W and a bias b, padding p and stride s give "
             "y, of size o × o with ",
             sp.Eq(o, sp.floor((n + 2 * p - k) / s) + 1, evaluate=False),
-            ". δ = ∂L/∂y is the upstream gradient, so L changes with x, W and b as "
-            "Σ δ_ij y_ij does. dilate_s puts s − 1 zeros between neighbouring entries; "
-            "pad_{a,b} puts a rows and columns of zeros before and b after (pad_p = pad_{p,p}); "
-            "crop_p removes p on every side; first_m keeps the first m rows and columns; "
-            "rot180 turns a matrix by a half turn. The windows reach only the first "
-            "(o − 1)s + k rows of the padded input: the last ",
+            ". δ = ∂L/∂y is the upstream gradient. By the chain rule ∂L/∂θ = Σ δ_ij ∂y_ij/∂θ "
+            "for every entry θ of x, of W and for b: the gradients of L are those of "
+            "Σ δ_ij y_ij with δ held fixed, so the derivation may take that sum as L. "
+            "dilate_s puts s − 1 zeros "
+            "between neighbouring entries; pad_{a,b} puts a rows and columns of zeros before "
+            "and b after (pad_p = pad_{p,p}); crop_p removes p on every side; first_m keeps "
+            "the first m rows and columns; rot180 turns a matrix by a half turn. The windows "
+            "reach only the first (o − 1)s + k rows of the padded input: the last ",
             sp.Eq(r, n + 2 * p - k - (o - 1) * s, evaluate=False),
-            " rows and columns are never used (r > 0 when s does not divide n + 2p − k).",
+            " rows and columns are never used (r > 0 when s does not divide n + 2p − k). "
+            "The first chain works ∂L/∂x out step by step at n = 3, p = 1, k = 2, s = 2; "
+            "the last three lines state the three gradients for every size of a grid.",
         ),
         at="each (n, p, k, s) of the grid; the worked instance at n = 3, p = 1, k = 2, s = 2",
     )
@@ -333,7 +339,10 @@ def conv_backward_general():
     padded = explicit(pad(spread, 1, 2))
     d.chain(
         grad(loss3, x3, L),
-        (input_gradient(d2, w2, 1, 2, 2, 1), "at n = 3, p = 1, k = 2, s = 2, where r = 1"),
+        (
+            input_gradient(d2, w2, 1, 2, 2, 1),
+            "the worked instance: n = 3, p = 1, k = 2, s = 2, where r = 1",
+        ),
         (crop(correlate(pad(spread, 1, 2), turned), 1), "dilate δ by 2; turn W by 180°"),
         (crop(correlate(padded, turned), 1), "pad by k − 1 = 1 before, k − 1 + r = 2 after"),
         (explicit(input_gradient(d2, w2, 1, 2, 2, 1)), "correlate, then crop p = 1"),
@@ -371,11 +380,15 @@ def conv_backward_channels():
     d = Derivation(
         "conv_backward_channels",
         "Convolution backward with channels and a batch: sums over channels and samples",
-        "A batch of 2 inputs x⁽ⁿᶜ⁾ with 2 channels of 4×3, 2 filters of 2 × 3×2 (entries "
-        "W⁽ᵒᶜ⁾) and a bias each, stride (2, 1) and padding (1, 0) (height, width): "
-        "y⁽ⁿᵒ⁾ = Σ_c pad(x⁽ⁿᶜ⁾) ⋆ W⁽ᵒᶜ⁾ + b_o, and L = Σ δ⁽ⁿᵒ⁾ ⊙ y⁽ⁿᵒ⁾ summed over every "
-        "entry. Each input channel feeds every output channel, and every sample uses the same "
-        "filters: the single-channel formulas, summed.",
+        "A batch of 2 inputs x^(n,c) with 2 channels c of 4×3, 2 filters of 2 × 3×2 (W^(c′,c) "
+        "links input channel c to output channel c′) and a bias each, stride (2, 1) and "
+        "padding (1, 0) (height, width): y^(n,c′) = Σ_c pad(x^(n,c)) ⋆ W^(c′,c) + b_c′, and "
+        "L = Σ δ^(n,c′) ⊙ y^(n,c′) summed over every entry; in the formulas the two indices "
+        "of a superscript are written side by side, as in x^(11). Each input channel feeds every output channel, and every sample uses the same "
+        "filters: the single-channel formulas, summed. A pair in a subscript is (height, "
+        "width): dilate_{(2, 1)} puts one zero between neighbouring rows and none between "
+        "columns, and pad_{(2, 1),(3, 1)} puts 2 rows and 1 column of zeros before (top, left) "
+        "and 3 rows and 1 column after (bottom, right).",
         at="N = 2, 2 input and 2 output channels, input 4×3, kernel 3×2, stride (2, 1), "
         "padding (1, 0)",
     )

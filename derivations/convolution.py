@@ -98,14 +98,16 @@ class Tables:
 
 #: The 4×4 image (report 000, Table 5 without its zero border).
 IMAGE = sp.Matrix([[2, 1, 3, 3], [1, 6, 2, 5], [1, 4, 5, 2], [6, 6, 5, 3]])
-#: The three 4×4 maps of the report's "Table 2 - Convolved images" (stride 1, padding 1).
-REPORT_MAPS = (
+#: The three 4×4 maps the question gives (the report's "Table 2 - Convolved images"; stride 1,
+#: padding 1).
+GIVEN_MAPS = (
     sp.Matrix([[2, 13, 18, 12], [11, 16, 33, 17], [23, 34, 35, 23], [15, 25, 18, 7]]),
     sp.Matrix([[8, 4, 14, 5], [6, 17, 12, 13], [13, 18, 25, 9], [10, 12, 11, 8]]),
     sp.Matrix([[10, 24, 17, 16], [22, 23, 41, 17], [28, 42, 35, 28], [14, 31, 32, 19]]),
 )
-#: The report's "Table 3 - Images after max pooling" (2×2 windows, stride 2).
-REPORT_POOLED = (
+#: The pooled maps the question gives (the report's "Table 3 - Images after max pooling";
+#: 2×2 windows, stride 2).
+GIVEN_POOLED = (
     sp.Matrix([[16, 33], [34, 35]]),
     sp.Matrix([[17, 14], [18, 25]]),
     sp.Matrix([[24, 41], [42, 35]]),
@@ -122,7 +124,7 @@ def hand_question_system():
     """
     a = patches(pad(IMAGE, 1), 3, 3).T
     filters = []
-    for m in REPORT_MAPS:
+    for m in GIVEN_MAPS:
         solution, free = a.gauss_jordan_solve(m.reshape(16, 1))
         if free.shape[0]:
             raise ValueError("the map does not determine its filter uniquely")
@@ -135,7 +137,7 @@ def hand_question_system():
 # ----------------------------------------------------------------------------------------
 n, k, s, dil = (sp.Symbol(v, integer=True, positive=True) for v in ("n", "k", "s", "d"))
 p = sp.Symbol("p", integer=True, nonnegative=True)
-m, o = sp.Symbol("m", integer=True), sp.Symbol("o", integer=True)
+m, o = sp.Symbol("m", integer=True), sp.Symbol("o", integer=True)  # o: the output size
 
 
 @derivation
@@ -145,16 +147,17 @@ def conv_output_size():
         ("Output size of a convolution: ", sp.Eq(o, ordered(sp.floor(m / s), 1))),
         (
             "Along one axis the input has n entries, padded by p on each side; a kernel of k "
-            "taps spread d apart (dilation d, usually 1) spans d(k − 1) + 1 entries. A window "
-            "may start at 0, s, 2s, … up to the last start m that leaves room for it. The "
-            "claim: o windows fit, that is the last start (o − 1)s is at most m and the next "
-            "one, os, is past it. The proof uses only floor's defining inequalities ",
+            "taps spread d apart (dilation d, usually 1) spans d(k − 1) + 1 entries. Measured "
+            "as an offset from the first padded entry, a window may start at 0, s, 2s, … up to "
+            "the last start m that leaves room for it. The claim: o windows fit, that is the "
+            "last start (o − 1)s is at most m and the next one, os, is past it. The proof "
+            "uses only floor's defining inequalities ",
             sp.Le(sp.floor(sp.Symbol("x")), sp.Symbol("x")),
             " and ",
             sp.Lt(sp.Symbol("x"), sp.floor(sp.Symbol("x")) + 1),
             ", through the fractional part {x} = x − ⌊x⌋.",
         ),
-        sizes="every n, p, k, d ≥ 1 and s ≥ 1",
+        sizes="every n, k, d, s ≥ 1 and p ≥ 0 for which the kernel fits, d(k − 1) + 1 ≤ n + 2p",
     )
     d.define(m, ordered(n, 2 * p, -dil * (k - 1), -1))
     d.define(o, ordered(sp.floor(m / s), 1))
@@ -226,7 +229,7 @@ def conv_hand_question():
         "A has rank 9: at most one filter fits each map",
     )
     kernels = []
-    for i, (given, kern) in enumerate(zip(REPORT_MAPS, filters, strict=True), 1):
+    for i, (given, kern) in enumerate(zip(GIVEN_MAPS, filters, strict=True), 1):
         w = sp.MatrixSymbol(f"W_{i}", 3, 3)
         kernels.append(w)
         d.define(w, sp.ImmutableMatrix(kern))
@@ -243,7 +246,7 @@ def conv_hand_question():
         return layer(as_array(IMAGE)[None, None])[0]
 
     d.tie(
-        sp.Matrix([list(given) for given in REPORT_MAPS]),
+        sp.Matrix([list(given) for given in GIVEN_MAPS]),
         [],
         numnet_maps,
         "Conv2d(1, 3, 3, padding=1) with the recovered filters",
@@ -257,15 +260,15 @@ def conv_vs_correlation():
         "conv_vs_correlation",
         "Convolution is cross-correlation with the kernel turned by 180°",
         "Deep-learning libraries compute the cross-correlation x ⋆ W, out_ij = Σ_ab W_ab "
-        "x_{i+a, j+b}, and call it convolution. The convolution x * W of signal processing "
-        "runs the kernel index against the image index: out_ij = Σ_uv W_uv x_{i+1−u, j+1−v} "
-        "for a 2×2 kernel. Here for a 3×3 image x and a 2×2 kernel W.",
+        "x_{i+a−1, j+b−1}, and call it convolution. The convolution x * W of signal processing "
+        "runs the kernel index against the image index: out_ij = Σ_uv W_uv x_{i+2−u, j+2−v} "
+        "for a 2×2 kernel. Here for a 3×3 image x and a 2×2 kernel W (indices from 1).",
         at="a 3×3 image, a 2×2 kernel",
     )
     x, w = sp.MatrixSymbol("x", 3, 3), sp.MatrixSymbol("W", 2, 2)
     claim = d.chain(
         ops.convolve(x, w),
-        (ops.correlate(x, ops.rot180(w)), "put a = 1 − u, b = 1 − v"),
+        (ops.correlate(x, ops.rot180(w)), "put a = 3 − u, b = 3 − v"),
     )
     d.fact(
         sp.Ne(ops.convolve(x, w), ops.correlate(x, w), evaluate=False),
@@ -365,9 +368,10 @@ def im2col_general():
     d = Derivation(
         "im2col_general",
         "im2col in general: channels, stride and padding in one matrix product",
-        f"{c_in} input channels x⁽ᶜ⁾ of {h}×{w}, {c_out} filters W⁽ᵒᶜ⁾ of {kh}×{kw}, "
-        f"stride {stride}, padding {padding}, bias b. Row o of Y is the output map o, "
-        f"vec(b_o 𝟙 + Σ_c pad(x⁽ᶜ⁾) ⋆ W⁽ᵒᶜ⁾)ᵀ (in the box below). cols(x) stacks, for "
+        f"{c_in} input channels x^(c) of {h}×{w}, {c_out} filters of {kh}×{kw} (W^(c′,c) "
+        f"links input channel c to output channel c′, written W^(11), W^(12), … in the box "
+        f"below), stride {stride}, padding {padding}, bias b. Row c′ of Y is the output map "
+        "c′, vec(b_c′ 𝟙 + Σ_c pad(x^(c)) ⋆ W^(c′,c))ᵀ (in the box below). cols(x) stacks, for "
         f"every window, its {c_in}·{kh}·{kw} entries (channel, row, column) as one column; "
         f"W_mat holds each filter as one row of {c_in * kh * kw}. With several samples, "
         "their columns sit side by side.",

@@ -14,7 +14,7 @@ from derivations.core import Derivation
 from derivations.printing import ordered, product
 
 x = sp.Symbol("x", real=True)
-p = sp.Symbol("p", positive=True)  # the drop probability, 0 < p < 1
+p = sp.Symbol(r"p_{\text{drop}}", positive=True)  # the drop probability, 0 < p < 1
 q = sp.Symbol("q", positive=True)  # the keep probability q = 1 − p
 m_sym = sp.Symbol("m", nonnegative=True)  # one drawn mask value, 0 or 1
 half = sp.Rational(1, 2)
@@ -30,10 +30,17 @@ def dropout_expectation():
     d = Derivation(
         "dropout_expectation",
         "Inverted dropout keeps the expected activation",
-        "While training, each unit is kept (m = 1) with probability q = 1 − p and dropped "
-        "(m = 0) with the drop probability p, and the kept ones are divided by q. On average the "
-        "output equals the input, so at evaluation time the layer is the identity; the price is "
-        "extra variance, which grows without bound as p → 1.",
+        (
+            "While training, each unit is kept (m = 1) with probability ",
+            sp.Eq(q, 1 - p),
+            " and dropped (m = 0) with the drop probability ",
+            p,
+            ", and the kept ones are divided by q. On average the output equals the input, so "
+            "at evaluation time the layer is the identity; the price is extra variance, which "
+            "grows without bound as ",
+            p,
+            " → 1.",
+        ),
     )
     d.define(q, 1 - p)
     y = keep_mask() * x / q
@@ -41,7 +48,7 @@ def dropout_expectation():
         Expectation(y),
         (
             ordered(product(q, x / q), product(p, 0)),
-            "m = 1 with probability q, m = 0 with probability p",
+            ("m = 1 with probability q, m = 0 with probability ", p),
         ),
         (x, "q cancels"),
     )
@@ -49,7 +56,7 @@ def dropout_expectation():
         Variance(y),
         (ordered(Expectation(y**2), -(Expectation(y) ** 2)), "the variance is E[y²] − E[y]²"),
         (ordered(product(q, (x / q) ** 2), -(x**2)), "as above, with y² in place of y"),
-        (product(x**2, p / q), "common denominator q = 1 − p"),
+        (product(x**2, p / q), ("common denominator ", sp.Eq(q, 1 - p))),
     )
 
     def evaluation_mode(values, dtype=np.float64):
@@ -112,24 +119,34 @@ def dropout_keep_vs_drop():
         "dropout_keep_vs_drop",
         "A common mistake: keeping units with the drop probability",
         (
-            "Mixing the two conventions — a mask that keeps a unit with probability p (the drop "
-            "probability) but scales by 1/q as inverted dropout does — changes the expected "
-            "activation by the factor p/q {cite}`report004`. At p = 1/2 the two conventions "
-            "coincide, so the mistake is invisible there and appears as soon as p changes."
+            "Mixing the two conventions — a mask that keeps a unit with the drop probability ",
+            p,
+            " but scales by 1/q as inverted dropout does — changes the expected activation by "
+            "the factor ",
+            p / q,
+            ". At ",
+            sp.Eq(p, half),
+            " the two conventions coincide, so the mistake is invisible there and appears as "
+            "soon as the drop probability changes.",
         ),
     )
     d.define(q, 1 - p)
     wrong = Bernoulli("m", p) * x / q
     d.chain(
         Expectation(wrong),
-        (product(p / q, x), "m = 1 with probability p: the wrong mask"),
+        (product(p / q, x), ("m = 1 with probability ", p, ": the wrong mask")),
     )
     ratio = p / (1 - p)
     d.fact(
-        sp.Eq(sp.Subs(ratio, p, half), 1, evaluate=False), "at p = 1/2 the mistake does no harm …"
+        sp.Eq(sp.Subs(ratio, p, half), 1, evaluate=False),
+        ("at ", sp.Eq(p, half), " the mistake does no harm …"),
     )
     d.fact(
         sp.Eq(sp.Subs(ratio, p, sp.Rational(1, 5)), sp.Rational(1, 4), evaluate=False),
-        "… but with p = 0.2 the expected activation is a quarter of the input",
+        (
+            "… but with ",
+            sp.Eq(p, sp.Rational(1, 5)),
+            " the expected activation is a quarter of the input",
+        ),
     )
     return d

@@ -3,9 +3,11 @@
 * ``zero_init_symmetry``: the gradients of a network with one hidden layer, for every number of
   inputs and hidden units and any activation g and loss ℓ: a hidden unit's gradients depend on
   the unit only through its own pre-activation and output weight, so units that start equal
-  stay equal, and with all-zero weights every hidden gradient has the factor 0.
+  stay equal; with all-zero weights every hidden gradient has the factor 0 at the first step,
+  and if also g(0) = 0 nothing but the output bias ever moves.
 * ``preactivation_variance``: ``Var(z) = n Var(w) E[x²] + n E[w]²(E[x²] − E[x]²)`` for
-  ``z = Σᵢ wᵢ xᵢ`` and every fan-in n, counting the n diagonal and n(n − 1) cross terms.
+  ``z = Σᵢ wᵢ xᵢ`` and every fan-in n (printed d_in), counting the n diagonal and n(n − 1)
+  cross terms.
 * ``init_scales``: ``E[x²]`` after a (leaky) ReLU, and the standard deviations and uniform
   bounds of He and Xavier/Glorot initialisation; tied to ``numnet.init``.
 """
@@ -41,7 +43,11 @@ def slope(fn, arg):
 def zero_init_symmetry():
     d = Derivation(
         "zero_init_symmetry",
-        "Equal hidden units get equal gradients; zero weights train only the output bias",
+        (
+            "Equal hidden units get equal gradients; with ",
+            sp.Eq(g(0), 0),
+            ", zero weights train only the output bias",
+        ),
         (
             "One sample x with D inputs, H hidden units ",
             g(z[k]),
@@ -55,11 +61,16 @@ def zero_init_symmetry():
             v[j],
             ". So if two units start with equal weights, they have equal z and v, get equal "
             "gradients, and stay equal after every step: the layer acts as a single unit, "
-            "however wide. If all weights start at 0, every v is 0, so every hidden gradient "
-            "is 0 and the hidden weights never move; with ",
+            "however wide. If all weights and biases start at 0, every v is 0, so at the first "
+            "step every hidden gradient is 0. If also ",
             sp.Eq(g(0), 0),
-            " (tanh, ReLU) the output weights get the gradient 0 too, and only the output "
-            "bias c learns.",
+            " (tanh, ReLU), every ",
+            g(z[j]),
+            " is 0, so the output weights get the gradient 0 too: nothing changes but the "
+            "output bias c, at this step and every later one. With ",
+            sp.Ne(g(0), 0),
+            " (the sigmoid) the output weights move, all by the same amount, and from the "
+            "second step on the hidden gradients are in general not 0.",
         ),
         sizes="every number of inputs D and hidden units H, any g and ℓ",
         ranges={i: (1, D), m: (1, D), j: (1, H), k: (1, H)},
@@ -160,7 +171,7 @@ def _tie(d, claims):
 # ----------------------------------------------------------------------------------------
 # Variance of a pre-activation
 # ----------------------------------------------------------------------------------------
-n = size("n")
+n = size(r"d_{\text{in}}")  # the fan-in
 i2 = index("j")
 mean_w = sp.Symbol(r"\mathbb{E}[w]", real=True)
 var_w = sp.Symbol(r"\operatorname{Var}(w)", positive=True)
@@ -203,18 +214,26 @@ def preactivation_variance():
         (
             "A pre-activation ",
             sp.Eq(sp.Symbol("z"), sp.Sum(wi[i] * xi_[i], (i, 1, n))),
-            " sums n = fan-in products. The weights are independent of each other and of the "
-            "inputs, with the same mean and variance; the inputs are independent with the same ",
+            " sums ",
+            n,
+            " products, one per input of the layer (its fan-in). The weights are independent of "
+            "each other and of the inputs, with the same mean and variance; the inputs are "
+            "independent with the same ",
             mean_x,
             " and ",
             sq_x,
             ". So the expectation of a product of two weights (or two inputs) depends only on "
-            "whether the indices are equal. Squaring z gives n² terms: n on the diagonal "
-            "(i = j) and n(n − 1) off it. ",
+            "whether the indices are equal. Squaring z gives ",
+            n**2,
+            " terms: ",
+            n,
+            " on the diagonal (i = j) and ",
+            product(n, ordered(n, -1)),
+            " off it. ",
             sq_x,
             " is the mean square, not the variance: after a ReLU the inputs are not zero-mean.",
         ),
-        sizes="every fan-in n",
+        sizes="every fan-in",
         ranges={i: (1, n), i2: (1, n)},
     )
     d.define(Ww, sp.Lambda((i, i2), ordered(mean_w**2, var_w * delta)))
@@ -232,7 +251,13 @@ def preactivation_variance():
                 product(n, ordered(n, -1), mean_w**2, mean_x**2),
                 -product(n**2, mean_w**2, mean_x**2),
             ),
-            ("n diagonal and n(n − 1) off-diagonal terms, minus ", mean_z**2),
+            (
+                n,
+                " diagonal and ",
+                product(n, ordered(n, -1)),
+                " off-diagonal terms, minus ",
+                mean_z**2,
+            ),
         ),
         (
             ordered(
@@ -293,7 +318,7 @@ def _density(z_):
 def init_scales():
     zz = sp.Symbol("z", real=True)
     a, bound, wv = sp.Symbol("a", nonnegative=True), sp.Symbol("b", positive=True), sp.Symbol("w")
-    fan_in, fan_out = sp.symbols(r"n_{\mathrm{in}} n_{\mathrm{out}}", positive=True)
+    fan_in, fan_out = sp.symbols(r"d_{\text{in}} d_{\text{out}}", positive=True)
     sq_out = sp.Symbol(r"\mathbb{E}[x^2]", positive=True)
     var_he, var_xavier = (
         sp.Symbol(r"\operatorname{Var}(w)_{\mathrm{%s}}" % s, positive=True)
@@ -318,10 +343,13 @@ def init_scales():
             " in every layer (a = 0 for ReLU). Xavier/Glorot keep the forward variance (which "
             "needs ",
             sp.Eq(product(fan_in, var_w), 1),
-            ", for units linear near 0) and the backward one (which needs ",
+            ", for units that act like the identity near 0, as tanh does) and the backward "
+            "one (which needs ",
             sp.Eq(product(fan_out, var_w), 1),
-            ") as steady as one variance can: one over the average fan. A uniform "
-            "distribution on (−b, b) turns each variance into a bound b.",
+            ") as steady as one variance can: one over the average fan. Both hold exactly "
+            "only when ",
+            sp.Eq(fan_in, fan_out),
+            ". A uniform distribution on (−b, b) turns each variance into a bound b.",
         ),
         sizes="every fan-in, fan-out and slope a ≥ 0",
     )

@@ -26,7 +26,7 @@ k, i, j = index("k"), index("i"), index("j")
 x, xhat = sp.IndexedBase("x", real=True), sp.IndexedBase(r"\hat{x}", real=True)
 delta, g = sp.IndexedBase(r"\delta", real=True), sp.IndexedBase("g", real=True)
 gamma, b = sp.IndexedBase("gamma", real=True), sp.IndexedBase("b", real=True)
-eps = sp.Symbol("epsilon", positive=True)
+eps = sp.Symbol("varepsilon", positive=True)
 kd = sp.KroneckerDelta
 TIE_D = 3  # the features of the LayerNorm tie
 

@@ -21,7 +21,7 @@ from derivations.printing import ordered, product
 
 beta1, beta2 = sp.symbols("beta_1 beta_2", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
-eta, eps = sp.Symbol("eta", positive=True), sp.Symbol("epsilon", positive=True)
+eta, eps = sp.Symbol("eta", positive=True), sp.Symbol("varepsilon", positive=True)
 g = sp.Symbol("g", real=True)
 t = size("t")
 T_TIE = 5  # steps of the ties
@@ -198,8 +198,8 @@ def adam_effective_step():
 @derivation
 def rmsprop_scaling():
     v_t, v_next, step = _sym("v_t", nonnegative=True), _sym("v_{t+1}"), _sym(r"\Delta w")
-    c = sp.Symbol("c", positive=True)
-    v_c = _sym(r"v_t^{(c)}", nonnegative=True)
+    k = sp.Symbol("k", positive=True)  # not the clipping factor c below
+    v_k = _sym(r"v_t^{(k)}", nonnegative=True)
     d = Derivation(
         "rmsprop_scaling",
         "RMSprop divides by the root mean square of the gradient",
@@ -215,8 +215,8 @@ def rmsprop_scaling():
             " (induction on t). There is no bias correction, so the first step is ",
             1 / sp.sqrt(1 - alpha),
             " times η: 10 η at the default α = 0.99. Multiplying every gradient by a "
-            "constant c > 0 gives the average ",
-            v_c,
+            "constant k > 0 gives the average ",
+            v_k,
             " of the scaled gradients, and leaves the step unchanged when ε = 0 (the last chain).",
         ),
         sizes="every step t",
@@ -247,12 +247,12 @@ def rmsprop_scaling():
         ),
         "the length of the first step at α = 0.99 (ε = 0)",
     )
-    d.define(v_c, _grown(alpha, t, (c * g) ** 2))
+    d.define(v_k, _grown(alpha, t, (k * g) ** 2))
     d.chain(
-        -product(eta, c * g / sp.sqrt(v_c)),
+        -product(eta, k * g / sp.sqrt(v_k)),
         (
             -product(eta, g / (sp.sqrt(ordered(1, -(alpha**t))) * sp.Abs(g))),
-            "c > 0 comes out of the root and cancels",
+            "k > 0 comes out of the root and cancels",
         ),
     )
 

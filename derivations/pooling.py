@@ -8,7 +8,7 @@ import sympy as sp
 
 import numnet
 from derivations import derivation
-from derivations.convolution import REPORT_MAPS, REPORT_POOLED, as_array
+from derivations.convolution import GIVEN_MAPS, GIVEN_POOLED, as_array
 from derivations.core import Derivation
 from derivations.functions import maxpool, same
 
@@ -28,14 +28,14 @@ def maxpool_hand_question():
         "Each 4×4 map M_k (in the box below) splits into four 2×2 blocks; pooling keeps the "
         "largest entry of each.",
     )
-    for i, (given, pooled) in enumerate(zip(REPORT_MAPS, REPORT_POOLED, strict=True), 1):
+    for i, (given, pooled) in enumerate(zip(GIVEN_MAPS, GIVEN_POOLED, strict=True), 1):
         m = sp.MatrixSymbol(f"M_{i}", 4, 4)
         d.define(m, sp.ImmutableMatrix(given), show=False)
         d.chain(maxpool(m, 2), (sp.ImmutableMatrix(pooled), f"the question's pooled table {i}"))
     d.tie(
-        sp.Matrix([list(pooled) for pooled in REPORT_POOLED]),
+        sp.Matrix([list(pooled) for pooled in GIVEN_POOLED]),
         [],
-        lambda v: numnet.MaxPool2d(2)(np.stack([as_array(m) for m in REPORT_MAPS])[None])[0],
+        lambda v: numnet.MaxPool2d(2)(np.stack([as_array(m) for m in GIVEN_MAPS])[None])[0],
         "MaxPool2d(2) on the three maps",
     )
     return d

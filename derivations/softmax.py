@@ -25,7 +25,7 @@ z = sp.IndexedBase("z", real=True)
 yhat = sp.IndexedBase(r"\hat{y}", real=True)
 delta = sp.IndexedBase(r"\delta", real=True)  # upstream gradient ∂L/∂ŷ
 S = sp.Symbol("S", positive=True)
-c, m = sp.Symbol("c", real=True), sp.Symbol("m", real=True)
+m = sp.Symbol("m", real=True)  # a number subtracted from every logit
 RANGES = {i: (1, K), j: (1, K), k: (1, K), c_: (1, K)}
 
 #: The sizes and symbols at which the claims are compared with numnet.
@@ -101,12 +101,12 @@ def softmax_sums_to_one():
 def softmax_shift_invariance():
     d = Derivation(
         "softmax_shift_invariance",
-        ("Shifting every logit by the same ", c, " leaves the softmax unchanged"),
+        ("Subtracting the same ", m, " from every logit leaves the softmax unchanged"),
         (
-            "Adding ",
-            c,
-            " to every logit multiplies the numerator and every term of the sum by ",
-            sp.exp(c),
+            "Subtracting ",
+            m,
+            " from every logit divides the numerator and every term of the sum by ",
+            sp.exp(m),
             ". So any constant may be subtracted. numnet subtracts the largest logit: every "
             "exponent is then at most 0, every term at most 1 and the largest exactly 1. "
             "Subtracting the smallest makes every exponent at least 0 instead, and the largest "
@@ -116,23 +116,23 @@ def softmax_shift_invariance():
         ranges=RANGES,
     )
     define_softmax(d)
-    shifted = ordered(z[k], c)
+    shifted = ordered(z[k], -m)
     d.chain(
         softmax(sp.Lambda(k, shifted), i, K),
         (
-            sp.exp(ordered(z[i], c)) / sp.Sum(sp.exp(shifted), (k, 1, K)),
-            "definition of softmax, at the logits z + c",
+            sp.exp(ordered(z[i], -m)) / sp.Sum(sp.exp(shifted), (k, 1, K)),
+            ("definition of softmax, at the logits z − ", m),
         ),
         (
-            sp.Mul(  # e^c e^{z_i} / (e^c S), before e^c cancels
-                sp.exp(c),
+            sp.Mul(  # e^{-m} e^{z_i} / (e^{-m} S), before e^{-m} cancels
+                sp.exp(-m),
                 sp.exp(z[i]),
-                sp.Pow(sp.Mul(sp.exp(c), S, evaluate=False), -1, evaluate=False),
+                sp.Pow(sp.Mul(sp.exp(-m), S, evaluate=False), -1, evaluate=False),
                 evaluate=False,
             ),
-            ("split each exponential and take ", sp.exp(c), " out of the sum"),
+            ("split each exponential and take ", sp.exp(-m), " out of the sum"),
         ),
-        (yhat[i], ("cancel ", sp.exp(c))),
+        (yhat[i], ("cancel ", sp.exp(-m))),
     )
     d.fact(
         sp.Lt(1024 * sp.log(2), 710, evaluate=False),
@@ -141,9 +141,9 @@ def softmax_shift_invariance():
     claim = entries(d, yhat[i], i)
 
     def shifted_softmax(values, dtype=np.float64):
-        return softmax_row(values[:TIE_K] + values[TIE_K], dtype)
+        return softmax_row(values[:TIE_K] - values[TIE_K], dtype)
 
-    d.tie(claim, [*Z_ROW, c], shifted_softmax, "Softmax.forward(z + c)")
+    d.tie(claim, [*Z_ROW, m], shifted_softmax, "Softmax.forward(z − m)")
     return d
 
 
@@ -193,7 +193,8 @@ def softmax_jacobian():
         sp.Ne(sp.Derivative(softmax(z, 1, 2), z[2]), 0, evaluate=False),
         "common mistake: the off-diagonal entries are not 0 (K = 2)",
     )
-    # Ties at K = 3: the rows of J (one fresh forward per backward), and backward itself.
+    # Ties at K = 3: J, one unit vector at a time (backward of e_i is Jᵀe_i, column i of J,
+    # which is row i because J is symmetric; one fresh forward per backward), and backward.
     jac = instance_matrix(d.unfold(jacobian), (i, TIE_K), (j, TIE_K), {K: TIE_K}, {z: Z_ROW})
     g_row = symbol_matrix(r"\delta", 1, TIE_K)
     grad = entries(d, vjp, j, {delta: g_row})
@@ -215,7 +216,9 @@ def softmax_jacobian():
     def loss(values):
         return float(softmax_row(values[:TIE_K]) @ values[TIE_K:])
 
-    d.tie(jac, list(Z_ROW), numnet_jacobian, "Softmax.backward (rows of J)")
+    d.tie(
+        jac, list(Z_ROW), numnet_jacobian, "Softmax.backward of each unit vector (J is symmetric)"
+    )
     inputs = [*Z_ROW, *g_row]
     d.tie(grad, inputs, numnet_backward, "Softmax.backward", loss=loss, wrt=list(Z_ROW))
     return d

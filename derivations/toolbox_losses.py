@@ -25,15 +25,15 @@ i, j, c_ = index("i"), index("j"), index("c")
 n, n2 = index("n"), index("n'")
 k = SOFTMAX_INDEX
 kd = sp.KroneckerDelta
-eps = sp.Symbol("epsilon", nonnegative=True)
+alpha = sp.Symbol("alpha", nonnegative=True)  # the smoothing
 ell, L, Wsum = (
     sp.Symbol(r"\ell", real=True),
     sp.Symbol("L", real=True),
-    sp.Symbol("S_w", positive=True),
+    sp.Symbol(r"S_{\omega}", positive=True),
 )
-T = sp.IndexedBase("T", real=True)  # the smoothed target
+y_s = sp.IndexedBase(r"\tilde{y}", real=True)  # the smoothed target
 y = sp.IndexedBase("y", real=True)
-w = sp.IndexedBase("w", positive=True)  # class weights
+w = sp.IndexedBase(r"\omega", positive=True)  # class weights (not the weights w_mk)
 c = sp.IndexedBase("c", integer=True, positive=True)  # c_n: the class of sample n
 
 
@@ -43,38 +43,39 @@ def label_smoothing_grad():
         "label_smoothing_grad",
         "Label smoothing: the gradient is the prediction minus the smoothed target",
         (
-            "With smoothing ε, a sample of class c gets the target ",
-            sp.Eq(T[i], ordered(product(1 - eps, kd(i, c_)), eps / K), evaluate=False),
-            ": most of the mass on its class, ε/K on every class. Its loss is ",
-            sp.Eq(ell, -sp.Sum(T[i] * sp.log(yhat[i]), (i, 1, K)), evaluate=False),
-            ". The target still sums to 1, so the gradient is ŷ − T: the model is never "
+            "With smoothing α, a sample of class c gets the target ",
+            sp.Eq(y_s[i], ordered(product(1 - alpha, kd(i, c_)), alpha / K), evaluate=False),
+            ": most of the mass on its class, α/K on every class. Its loss is ",
+            sp.Eq(ell, -sp.Sum(y_s[i] * sp.log(yhat[i]), (i, 1, K)), evaluate=False),
+            ". The target still sums to 1, so the gradient is the prediction minus the smoothed "
+            "target: the model is never "
             "pushed towards a probability of exactly 1, and the logits stay bounded.",
         ),
-        sizes="every K ≥ 1 and every ε",
+        sizes="every K ≥ 1 and every α",
         ranges={i: (1, K), j: (1, K), k: (1, K), c_: (1, K)},
     )
     define_softmax(d)
-    d.define(T, sp.Lambda(i, ordered(product(1 - eps, kd(i, c_)), eps / K)))
-    d.define(ell, -sp.Sum(T[i] * sp.log(yhat[i]), (i, 1, K)))
+    d.define(y_s, sp.Lambda(i, ordered(product(1 - alpha, kd(i, c_)), alpha / K)))
+    d.define(ell, -sp.Sum(y_s[i] * sp.log(yhat[i]), (i, 1, K)))
     claim = d.chain(
         sp.Derivative(ell, z[j]),
         (
-            -sp.Sum(product(T[i], ordered(kd(i, j), -yhat[j])), (i, 1, K)),
+            -sp.Sum(product(y_s[i], ordered(kd(i, j), -yhat[j])), (i, 1, K)),
             ("the softmax Jacobian divided by ", yhat[i]),
         ),
         (
-            ordered(product(yhat[j], sp.Sum(T[i], (i, 1, K))), -T[j]),
+            ordered(product(yhat[j], sp.Sum(y_s[i], (i, 1, K))), -y_s[j]),
             ("the term with ", sp.Eq(i, j), " comes out of the sum"),
         ),
-        (ordered(yhat[j], -T[j]), "the smoothed target sums to 1"),
+        (ordered(yhat[j], -y_s[j]), "the smoothed target sums to 1"),
         (
-            ordered(yhat[j], -product(1 - eps, kd(j, c_)), -eps / K),
+            ordered(yhat[j], -product(1 - alpha, kd(j, c_)), -alpha / K),
             "definition of the smoothed target",
         ),
     )
     d.fact(
-        sp.Eq(sp.Sum(T[i], (i, 1, K)), 1, evaluate=False),
-        ("because ", sp.Eq(ordered(1 - eps, K * (eps / K)), 1, evaluate=False)),
+        sp.Eq(sp.Sum(y_s[i], (i, 1, K)), 1, evaluate=False),
+        ("because ", sp.Eq(ordered(1 - alpha, K * (alpha / K)), 1, evaluate=False)),
     )
 
     def smoothed(make):
@@ -91,9 +92,9 @@ def label_smoothing_grad():
     fn, loss_fn = smoothed(lambda e: numnet.CrossEntropyLoss(label_smoothing=float(e)))
     d.tie(
         entries(d, claim.subs(c_, 1), j),
-        [*Z_ROW, eps],
+        [*Z_ROW, alpha],
         fn,
-        "CrossEntropyLoss(label_smoothing=ε).backward",
+        "CrossEntropyLoss(label_smoothing=α).backward",
         loss=loss_fn,
         wrt=list(Z_ROW),
         sample=lambda rng: [*rng.uniform(-3, 3, TIE_K), rng.uniform(0, 1)],
@@ -164,7 +165,7 @@ def weighted_ce_grad():
         grad,
         [*logits, *weights],
         numnet_fn,
-        "CrossEntropyLoss(weight=w).backward",
+        "CrossEntropyLoss(weight=ω).backward",
         loss=loss_fn,
         wrt=list(logits),
         sample=lambda rng: [*rng.uniform(-3, 3, n_z), *rng.uniform(0.2, 3, TIE_K)],

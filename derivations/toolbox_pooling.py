@@ -21,7 +21,7 @@ from derivations.printing import product
 i, j, a, b_ = (index(name) for name in "ijab")
 u, v, h, w_ = (index(name) for name in "uvhw")
 kh, kw, sh, sw = (size(name) for name in ("k_h", "k_w", "s_h", "s_w"))
-H, W, Ho, Wo = size("H"), size("W"), size("H'"), size("W'")
+H, W, Ho, Wo = size("H"), size("W"), size("H_o"), size("W_o")
 x = sp.IndexedBase("x", real=True)
 y = sp.IndexedBase("y", real=True)
 delta = sp.IndexedBase(r"\delta", real=True)
@@ -111,7 +111,7 @@ def avgpool_backward():
             ". It depends on x_uv with slope ",
             1 / (kh * kw),
             " if it holds (u, v), and not at all otherwise (first chain). With the upstream "
-            "gradient δ of the H′ × W′ output, the input gradient adds this slope times δ over "
+            "gradient δ of the H_o × W_o output, the input gradient adds this slope times δ over "
             "every window that holds (u, v) (second chain): overlapping windows add up, and "
             "what lands on the padding is dropped.",
         ),
@@ -211,7 +211,8 @@ def global_avgpool():
         "Global average pooling: every pixel gets δ/(HW)",
         (
             "Global average pooling (AdaptiveAvgPool2d(1)) replaces each H × W channel by its "
-            "mean y, so a CNN head needs one weight per channel instead of one per pixel. "
+            "mean y, so a CNN head needs one weight per channel and class instead of one per "
+            "channel, pixel and class. "
             "Each pixel enters the mean with weight 1/(HW); with the upstream gradient δ of "
             "y, every pixel's gradient is δ/(HW).",
         ),

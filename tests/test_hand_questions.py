@@ -9,9 +9,9 @@ from naive_conv import conv2d_forward, maxpool2d_backward, maxpool2d_forward
 import numnet
 from derivations.conv_backward import INPUTS, df_claim, g, g_prime, loss, numnet_pipeline
 from derivations.convolution import (
+    GIVEN_MAPS,
+    GIVEN_POOLED,
     IMAGE,
-    REPORT_MAPS,
-    REPORT_POOLED,
     as_array,
     hand_question_system,
     pad,
@@ -39,8 +39,8 @@ PADDED = [
 
 def test_the_data_in_derivations_is_the_reports():
     assert IMAGE.tolist() == IMAGE_ROWS
-    assert [m.tolist() for m in REPORT_MAPS] == MAPS
-    assert [m.tolist() for m in REPORT_POOLED] == POOLED
+    assert [m.tolist() for m in GIVEN_MAPS] == MAPS
+    assert [m.tolist() for m in GIVEN_POOLED] == POOLED
 
 
 def test_padding_gives_the_reports_table_5():
