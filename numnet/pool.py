@@ -143,31 +143,37 @@ class MaxPool2d(_Pool2d):
 
 
 def max_and_first(views):
-    """The running maximum over ``views`` and, for each entry, the index of the first view
-    that holds it (strictly greater values win, so a tie keeps the earlier view)."""
+    """The running maximum over ``views`` and, for each entry, the index of
+    the first view that holds it (only a strictly greater value takes over,
+    so a tie keeps the earlier view)."""
     if len(views) == 1:
         return views[0].copy(), np.zeros(views[0].shape, dtype=np.uint8)
     out = np.maximum(views[0], views[1])
     first = np.greater(views[1], views[0]).view(np.uint8)
     for t, view in enumerate(views[2:], start=2):
         greater = (view > out).view(np.uint8)
-        np.maximum(first, greater * np.uint8(t), out=first)  # first < t so far: set t there
+        # first < t so far, so the maximum sets it to t where view wins
+        np.maximum(first, greater * np.uint8(t), out=first)
         np.maximum(out, view, out=out)
     return out, first
 
 
 def _flat_index(row, col, shape, kernel_size, stride):
-    """Where each window's first maximum lies in the flattened padded input of ``shape``.
+    """Where each window's first maximum lies in the flattened padded input
+    of ``shape`` (N, C, Hp, Wp).
 
-    ``row`` (N, C, Ho, Wo) holds the window's row ``a`` of that maximum, and ``col``
-    (N, C, Hp, Wo) the column ``b`` of the first maximum of each row of each window. The
-    window ``(i, j)`` of channel ``(n, c)`` starts at row ``i·sh``, column ``j·sw``; so its
-    maximum is at ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
+    ``row`` (N, C, Ho, Wo) holds the window's row ``a`` of that maximum;
+    ``col`` (N, C, Hp, Wo) the column ``b`` of the first maximum of each row
+    of each window. Counting from 0, window ``(i, j)`` of channel ``(n, c)``
+    starts at row ``i·sh``, column ``j·sw``, so its maximum is at
+    ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
     """
     (n, c, hp, wp), (sh, sw), (ho, wo) = shape, stride, row.shape[2:]
-    cols = _along(col, 2, kernel_size[0], sh, ho)  # cols[a]: the b of each window's row a
+    # cols[a]: for each window, the b of its row a
+    cols = _along(col, 2, kernel_size[0], sh, ho)
     b = cols[0].copy()
-    for a in range(1, len(cols)):  # b = cols[a] where row == a (uint8 arithmetic wraps back)
+    for a in range(1, len(cols)):
+        # b = cols[a] where row == a (uint8 arithmetic wraps back)
         b += (row == a).view(np.uint8) * (cols[a] - b)
     index = np.multiply(row, wp, dtype=np.intp)
     index += b
