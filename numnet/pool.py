@@ -143,9 +143,9 @@ class MaxPool2d(_Pool2d):
 
 
 def max_and_first(views):
-    """The running maximum over ``views`` and, for each entry, the index of
-    the first view that holds it (only a strictly greater value takes over,
-    so a tie keeps the earlier view)."""
+    """The running maximum over ``views`` and, for each entry, the index
+    of the first view that holds it (only a strictly greater value takes
+    over, so a tie keeps the earlier view)."""
     if len(views) == 1:
         return views[0].copy(), np.zeros(views[0].shape, dtype=np.uint8)
     out = np.maximum(views[0], views[1])
@@ -159,14 +159,14 @@ def max_and_first(views):
 
 
 def _flat_index(row, col, shape, kernel_size, stride):
-    """Where each window's first maximum lies in the flattened padded input
-    of ``shape`` (N, C, Hp, Wp).
+    """Where each window's first maximum lies in the flattened padded
+    input of ``shape`` (N, C, Hp, Wp).
 
     ``row`` (N, C, Ho, Wo) holds the window's row ``a`` of that maximum;
-    ``col`` (N, C, Hp, Wo) the column ``b`` of the first maximum of each row
-    of each window. Counting from 0, window ``(i, j)`` of channel ``(n, c)``
-    starts at row ``i·sh``, column ``j·sw``, so its maximum is at
-    ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
+    ``col`` (N, C, Hp, Wo) the column ``b`` of the first maximum of each
+    row of each window. Counting from 0, window ``(i, j)`` of channel
+    ``(n, c)`` starts at row ``i·sh``, column ``j·sw``, so its maximum is
+    at ``((n·C + c)·Hp + i·sh + a)·Wp + j·sw + b``.
     """
     (n, c, hp, wp), (sh, sw), (ho, wo) = shape, stride, row.shape[2:]
     # cols[a]: for each window, the b of its row a
@@ -177,7 +177,8 @@ def _flat_index(row, col, shape, kernel_size, stride):
         b += (row == a).view(np.uint8) * (cols[a] - b)
     index = np.multiply(row, wp, dtype=np.intp)
     index += b
-    windows = index.reshape(n * c, ho, wo)  # a view: add each window's start
+    # add each window's start, through a view of index
+    windows = index.reshape(n * c, ho, wo)
     windows += (np.arange(n * c) * (hp * wp))[:, None, None]
     windows += np.arange(ho)[:, None] * (sh * wp) + np.arange(wo) * sw
     return index
