@@ -307,7 +307,8 @@ def conv_backward_general():
             sp.Eq(r, n + 2 * p - k - (o - 1) * s, evaluate=False),
             " rows and columns are never used (r > 0 when s does not divide n + 2p − k). "
             "The first chain works ∂L/∂x out step by step at n = 3, p = 1, k = 2, s = 2; "
-            "the last three lines state the three gradients for every size of a grid.",
+            "the last three lines state the three gradients for every size in the grid they were "
+            "checked on (shown with each line).",
         ),
         at="each (n, p, k, s) of the grid; the worked instance at n = 3, p = 1, k = 2, s = 2",
     )

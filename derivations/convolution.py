@@ -371,7 +371,7 @@ def im2col_general():
         f"{c_in} input channels x^(c) of {h}×{w}, {c_out} filters of {kh}×{kw} (W^(c′,c) "
         f"links input channel c to output channel c′, written W^(11), W^(12), … in the box "
         f"below), stride {stride}, padding {padding}, bias b. Row c′ of Y is the output map "
-        "c′, vec(b_c′ 𝟙 + Σ_c pad(x^(c)) ⋆ W^(c′,c))ᵀ (in the box below). cols(x) stacks, for "
+        "c′, vec(b_c′ 𝟙 + Σ_c pad(x^(c)) ⋆ W^(c′,c))ᵀ. cols(x) stacks, for "
         f"every window, its {c_in}·{kh}·{kw} entries (channel, row, column) as one column; "
         f"W_mat holds each filter as one row of {c_in * kh * kw}. With several samples, "
         "their columns sit side by side.",
