@@ -193,8 +193,8 @@ def softmax_jacobian():
         sp.Ne(sp.Derivative(softmax(z, 1, 2), z[2]), 0, evaluate=False),
         "common mistake: the off-diagonal entries are not 0 (K = 2)",
     )
-    # Ties at K = 3: J, one unit vector at a time (backward of e_i is Jᵀe_i, column i of J,
-    # which is row i because J is symmetric; one fresh forward per backward), and backward.
+    # Ties at K = 3: J, one unit vector at a time (backward of e_i is Jᵀe_i = row i of J;
+    # one fresh forward per backward), and backward.
     jac = instance_matrix(d.unfold(jacobian), (i, TIE_K), (j, TIE_K), {K: TIE_K}, {z: Z_ROW})
     g_row = symbol_matrix(r"\delta", 1, TIE_K)
     grad = entries(d, vjp, j, {delta: g_row})
@@ -216,9 +216,7 @@ def softmax_jacobian():
     def loss(values):
         return float(softmax_row(values[:TIE_K]) @ values[TIE_K:])
 
-    d.tie(
-        jac, list(Z_ROW), numnet_jacobian, "Softmax.backward of each unit vector (J is symmetric)"
-    )
+    d.tie(jac, list(Z_ROW), numnet_jacobian, "Softmax.backward of each unit vector (the rows of J)")
     inputs = [*Z_ROW, *g_row]
     d.tie(grad, inputs, numnet_backward, "Softmax.backward", loss=loss, wrt=list(Z_ROW))
     return d

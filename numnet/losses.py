@@ -340,22 +340,22 @@ class CrossEntropyLoss(_ClassIndexLoss):
     reduction : {'mean', 'sum', 'none'}, default 'mean'
         ``'none'`` returns the per-sample losses, shape ``(N,)`` (``()`` for one sample).
     label_smoothing : float in [0, 1], default 0.0
-        Mixes each target with the uniform distribution: ``(1 − ε) y + ε/K``.
+        Mixes each target with the uniform distribution: ``(1 − α) y + α/K``.
 
     Notes
     -----
     With ``ℓ_nk = log softmax(z_n)_k``, ``p_n = softmax(z_n)``, ``w = weight`` (all 1 if not
-    given) and ``ε = label_smoothing``, each sample's loss is ``L_n = −Σ_k T_nk ℓ_nk`` for a
+    given) and ``α = label_smoothing``, each sample's loss is ``L_n = −Σ_k T_nk ℓ_nk`` for a
     target matrix ``T``, exactly as PyTorch defines it:
 
-    * class indices: ``T_nk = (1 − ε) w_{y_n} [k = y_n] + (ε/K) w_k``, and ``T_n = 0`` for an
+    * class indices: ``T_nk = (1 − α) w_{y_n} [k = y_n] + (α/K) w_k``, and ``T_n = 0`` for an
       ignored sample; ``'mean'`` divides ``Σ_n L_n`` by ``Σ_n w_{y_n}`` over the samples not
       ignored (both the label term and the smoothing term, as PyTorch does), not by ``N``;
-    * probabilities: ``T_nk = w_k ((1 − ε) y_nk + ε/K)``; ``'mean'`` divides by ``N``.
+    * probabilities: ``T_nk = w_k ((1 − α) y_nk + α/K)``; ``'mean'`` divides by ``N``.
 
     Since ``∂ℓ_nk/∂z_nj = δ_kj − p_nj``, the gradient of one sample is
     ``∂L_n/∂z_n = p_n Σ_k T_nk − T_n`` — ``w_{y_n}(p_n − e_{y_n})`` for a plain label
-    (``derivations/classification_losses.py``). With class indices and ``ε = 0`` the matrix
+    (``derivations/classification_losses.py``). With class indices and ``α = 0`` the matrix
     ``T`` is never built: ``w_{y_n}`` is subtracted at each label in place.
 
     Log-sum-exp with each sample's maximum subtracted keeps logits of ±1e4 (and beyond) exact.
