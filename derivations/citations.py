@@ -17,11 +17,11 @@ import re
 from pathlib import Path
 
 import derivations
+from derivations import BOOK
+from derivations.core import text
 
 #: A citation role and its keys: {cite}`a`, {cite:t}`a`, {cite}`a,b`.
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
-#: The book's pages, next to this package in the repository.
-BOOK = Path(__file__).resolve().parents[1] / "book"
 #: Pages that name the sources rather than use them: the introduction names all of them at
 #: once, the appendices list and describe them.
 NOT_USING = {"intro", "sources", "bibliography"}
@@ -33,21 +33,12 @@ def keys_in(text):
     return list(dict.fromkeys(key for key in found if key))
 
 
-def _strings(piece):
-    """The strings of a text given as a string or as a tuple of strings and SymPy objects."""
-    if isinstance(piece, str):
-        yield piece
-    elif isinstance(piece, (tuple, list)):
-        for part in piece:
-            yield from _strings(part)
-
-
 def derivation_text(d):
     """All the words a derivation shows: its title, its intro and every reason it gives."""
     pieces = [d.title, d.intro]
     pieces += [step.why for chain in d.chains for step in chain.steps]
     pieces += [fact.why for fact in d.facts] + [e.why for e in d.enumerations]
-    return "\n".join(s for piece in pieces for s in _strings(piece))
+    return "\n".join(text(piece) for piece in pieces if piece is not None)
 
 
 def pages(book=BOOK):
